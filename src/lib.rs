@@ -1,0 +1,8 @@
+//! lifebase: a PocketBase-compatible backend-as-a-service in one binary.
+//!
+//! A request flows `api` (actix handlers) -> `service` (rules, validation, order of
+//! operations) -> `store` (SQLite: one writer, pooled readers) and back; `core` holds the
+//! pure domain (collections, records, the filter language) that every layer shares.
+//! `cli` parses the command line and starts the server. See ARCHITECTURE.md.
+
+pub mod core;
