@@ -557,7 +557,11 @@ impl Field {
                     );
                 }
                 if !pattern.is_empty() && regex::Regex::new(pattern).is_err() {
-                    errors.add("pattern", ErrorCode::InvalidFormat, "Invalid regex pattern.");
+                    errors.add(
+                        "pattern",
+                        ErrorCode::InvalidFormat,
+                        "Invalid regex pattern.",
+                    );
                 }
             }
             FieldKind::Number { min, max, .. } => {

@@ -45,11 +45,20 @@ pub fn parse_index(sql: &str) -> Result<Index, String> {
         let column = COLUMN_RE.captures(part).ok_or_else(invalid)?;
         columns.push(IndexColumn {
             name: unquote(column.get(1).map(|m| m.as_str()).unwrap_or("")),
-            collate: column.get(2).map(|m| m.as_str().to_uppercase()).unwrap_or_default(),
-            sort: column.get(3).map(|m| m.as_str().to_uppercase()).unwrap_or_default(),
+            collate: column
+                .get(2)
+                .map(|m| m.as_str().to_uppercase())
+                .unwrap_or_default(),
+            sort: column
+                .get(3)
+                .map(|m| m.as_str().to_uppercase())
+                .unwrap_or_default(),
         });
     }
-    let where_clause = captures.get(5).map(|m| m.as_str().trim().to_string()).unwrap_or_default();
+    let where_clause = captures
+        .get(5)
+        .map(|m| m.as_str().trim().to_string())
+        .unwrap_or_default();
     if where_clause.contains(';') || where_clause.contains("--") || where_clause.contains("/*") {
         return Err(invalid());
     }

@@ -217,7 +217,10 @@ impl Collection {
     /// Builds a collection from the JSON of a create request, or of an update request when
     /// `existing` is the stored collection (keys left out keep their stored values).
     /// Checks shapes and types only; `validate` checks it against the schema.
-    pub fn from_json(input: &Value, existing: Option<&Collection>) -> Result<Collection, FieldErrors> {
+    pub fn from_json(
+        input: &Value,
+        existing: Option<&Collection>,
+    ) -> Result<Collection, FieldErrors> {
         let mut errors = FieldErrors::new();
         let Some(object) = input.as_object() else {
             errors.add("", ErrorCode::InvalidValue, "Must be a JSON object.");
@@ -227,14 +230,22 @@ impl Collection {
             (Some(Value::String(text)), _) => match CollectionKind::parse(text) {
                 Some(kind) => kind,
                 None => {
-                    errors.add("type", ErrorCode::InvalidValue, "Must be one of base, auth or view.");
+                    errors.add(
+                        "type",
+                        ErrorCode::InvalidValue,
+                        "Must be one of base, auth or view.",
+                    );
                     CollectionKind::Base
                 }
             },
             (None | Some(Value::Null), Some(existing)) => existing.kind,
             (None | Some(Value::Null), None) => CollectionKind::Base,
             (Some(_), _) => {
-                errors.add("type", ErrorCode::InvalidValue, "Must be one of base, auth or view.");
+                errors.add(
+                    "type",
+                    ErrorCode::InvalidValue,
+                    "Must be one of base, auth or view.",
+                );
                 CollectionKind::Base
             }
         };
@@ -263,10 +274,17 @@ impl Collection {
                 Some(_) => errors.add("id", ErrorCode::InvalidValue, "Must be a string."),
             }
         } else if kind != collection.kind {
-            errors.add("type", ErrorCode::TypeChange, "Collection type cannot be changed.");
+            errors.add(
+                "type",
+                ErrorCode::TypeChange,
+                "Collection type cannot be changed.",
+            );
         }
         if existing.is_none() && object.contains_key("system") {
-            collection.system = object.get("system").and_then(Value::as_bool).unwrap_or(false);
+            collection.system = object
+                .get("system")
+                .and_then(Value::as_bool)
+                .unwrap_or(false);
         }
 
         for (key, slot) in [
@@ -289,11 +307,23 @@ impl Collection {
         match object.get("indexes") {
             None => {}
             Some(Value::Null) => collection.indexes.clear(),
-            Some(Value::Array(items)) => match items.iter().map(|item| item.as_str().map(str::to_string)).collect::<Option<Vec<_>>>() {
+            Some(Value::Array(items)) => match items
+                .iter()
+                .map(|item| item.as_str().map(str::to_string))
+                .collect::<Option<Vec<_>>>()
+            {
                 Some(indexes) => collection.indexes = indexes,
-                None => errors.add("indexes", ErrorCode::InvalidValue, "Must be a list of strings."),
+                None => errors.add(
+                    "indexes",
+                    ErrorCode::InvalidValue,
+                    "Must be a list of strings.",
+                ),
             },
-            Some(_) => errors.add("indexes", ErrorCode::InvalidValue, "Must be a list of strings."),
+            Some(_) => errors.add(
+                "indexes",
+                ErrorCode::InvalidValue,
+                "Must be a list of strings.",
+            ),
         }
 
         match object.get("viewQuery") {
@@ -330,15 +360,20 @@ impl Collection {
                         by_id.or_else(|| {
                             // Without an id, a field with the same name keeps its identity.
                             let name = item.get("name").and_then(Value::as_str)?;
-                            if id.is_empty() { existing.field(name) } else { None }
+                            if id.is_empty() {
+                                existing.field(name)
+                            } else {
+                                None
+                            }
                         })
                     });
                     match Field::from_json(item, stored) {
                         Ok(mut field) => {
                             if field.id.is_empty() {
-                                field.id = stored
-                                    .map(|stored| stored.id.clone())
-                                    .unwrap_or_else(|| default_field_id(field.type_name(), &field.name));
+                                field.id =
+                                    stored.map(|stored| stored.id.clone()).unwrap_or_else(|| {
+                                        default_field_id(field.type_name(), &field.name)
+                                    });
                             }
                             fields.push(field);
                         }
@@ -352,7 +387,11 @@ impl Collection {
                     errors.merge(field_errors);
                 }
             }
-            Some(_) => errors.add("fields", ErrorCode::InvalidValue, "Must be a list of fields."),
+            Some(_) => errors.add(
+                "fields",
+                ErrorCode::InvalidValue,
+                "Must be a list of fields.",
+            ),
         }
 
         if collection.id.is_empty() {
@@ -375,29 +414,55 @@ impl Collection {
                 ErrorCode::InvalidFormat,
                 "Must contain only letters, digits and underscores, start with a letter or underscore, and be at most 100 characters.",
             );
-        } else if is_reserved_table_name(&self.name) && previous.map(|p| p.name.as_str()) != Some(self.name.as_str()) {
-            errors.add("name", ErrorCode::NameInvalid, "The name shouldn't match with an existing internal table.");
+        } else if is_reserved_table_name(&self.name)
+            && previous.map(|p| p.name.as_str()) != Some(self.name.as_str())
+        {
+            errors.add(
+                "name",
+                ErrorCode::NameInvalid,
+                "The name shouldn't match with an existing internal table.",
+            );
         } else if let Some(other) = schema.get(&self.name)
             && other.id != self.id
         {
-            errors.add("name", ErrorCode::NameExists, "Collection name must be unique (case insensitive).");
+            errors.add(
+                "name",
+                ErrorCode::NameExists,
+                "Collection name must be unique (case insensitive).",
+            );
         }
         if previous.is_none() && schema.by_id(&self.id).is_some() {
-            errors.add("id", ErrorCode::InvalidId, "The model id is invalid or already exists.");
+            errors.add(
+                "id",
+                ErrorCode::InvalidId,
+                "The model id is invalid or already exists.",
+            );
         }
         if !is_valid_collection_id(&self.id) {
-            errors.add("id", ErrorCode::InvalidId, "The model id is invalid or already exists.");
+            errors.add(
+                "id",
+                ErrorCode::InvalidId,
+                "The model id is invalid or already exists.",
+            );
         }
         if let Some(previous) = previous {
             if previous.system && previous.name != self.name {
-                errors.add("name", ErrorCode::SystemChange, "System collection name cannot be changed.");
+                errors.add(
+                    "name",
+                    ErrorCode::SystemChange,
+                    "System collection name cannot be changed.",
+                );
             }
             // Removing or renaming a system field is refused.
             for old in previous.fields.iter().filter(|field| field.system) {
                 match self.field_by_id(&old.id) {
                     Some(new) if new.name == old.name => {}
                     _ => {
-                        errors.add("fields", ErrorCode::SystemFieldChange, "System fields cannot be deleted or renamed.");
+                        errors.add(
+                            "fields",
+                            ErrorCode::SystemFieldChange,
+                            "System fields cannot be deleted or renamed.",
+                        );
                         break;
                     }
                 }
@@ -410,23 +475,45 @@ impl Collection {
         for (position, field) in self.fields.iter().enumerate() {
             let mut own = field.validate_options();
             if !seen_names.insert(field.name.to_lowercase()) {
-                own.add("name", ErrorCode::NotUnique, "Duplicated or invalid field name.");
+                own.add(
+                    "name",
+                    ErrorCode::NotUnique,
+                    "Duplicated or invalid field name.",
+                );
             }
             if !seen_ids.insert(field.id.clone()) {
-                own.add("id", ErrorCode::NotUnique, "Duplicated or invalid field id.");
+                own.add(
+                    "id",
+                    ErrorCode::NotUnique,
+                    "Duplicated or invalid field id.",
+                );
             }
-            if matches!(field.kind, FieldKind::Password { .. }) && self.kind != CollectionKind::Auth {
-                own.add("type", ErrorCode::InvalidValue, "Password fields are only allowed in auth collections.");
+            if matches!(field.kind, FieldKind::Password { .. }) && self.kind != CollectionKind::Auth
+            {
+                own.add(
+                    "type",
+                    ErrorCode::InvalidValue,
+                    "Password fields are only allowed in auth collections.",
+                );
             }
             if let FieldKind::Relation { collection_id, .. } = &field.kind
                 && !collection_id.is_empty()
             {
-                let target = schema.by_id(collection_id).map(|c| c.kind).or_else(|| (collection_id == &self.id).then_some(self.kind));
+                let target = schema
+                    .by_id(collection_id)
+                    .map(|c| c.kind)
+                    .or_else(|| (collection_id == &self.id).then_some(self.kind));
                 match target {
-                    None => own.add("collectionId", ErrorCode::MissingRelCollection, "Relation connection is missing or cannot be accessed."),
-                    Some(CollectionKind::View) if self.kind != CollectionKind::View => {
-                        own.add("collectionId", ErrorCode::InvalidValue, "Non view collections are not allowed to have a view relation.")
-                    }
+                    None => own.add(
+                        "collectionId",
+                        ErrorCode::MissingRelCollection,
+                        "Relation connection is missing or cannot be accessed.",
+                    ),
+                    Some(CollectionKind::View) if self.kind != CollectionKind::View => own.add(
+                        "collectionId",
+                        ErrorCode::InvalidValue,
+                        "Non view collections are not allowed to have a view relation.",
+                    ),
                     Some(_) => {}
                 }
             }
@@ -435,7 +522,11 @@ impl Collection {
                 && old.system
                 && old.type_name() != field.type_name()
             {
-                own.add("type", ErrorCode::SystemFieldChange, "System field type cannot be changed.");
+                own.add(
+                    "type",
+                    ErrorCode::SystemFieldChange,
+                    "System field type cannot be changed.",
+                );
             }
             field_errors.nest("fields", position.to_string(), own);
         }
@@ -446,14 +537,20 @@ impl Collection {
                 errors.add("viewQuery", ErrorCode::Required, "Cannot be blank.");
             }
             if !self.indexes.is_empty() {
-                errors.add("indexes", ErrorCode::InvalidIndex, "View collections don't support indexes.");
+                errors.add(
+                    "indexes",
+                    ErrorCode::InvalidIndex,
+                    "View collections don't support indexes.",
+                );
             }
         } else {
             let mut index_names = HashSet::new();
             for (position, sql) in self.indexes.iter().enumerate() {
                 let problem = match parse_index(sql) {
                     Err(message) => Some(message),
-                    Ok(index) if !index_names.insert(index.name.to_lowercase()) => Some("Duplicated index name.".to_string()),
+                    Ok(index) if !index_names.insert(index.name.to_lowercase()) => {
+                        Some("Duplicated index name.".to_string())
+                    }
                     Ok(index) => index
                         .columns
                         .iter()
@@ -461,7 +558,12 @@ impl Collection {
                         .map(|column| format!("Unknown index column {}.", column.name)),
                 };
                 if let Some(message) = problem {
-                    errors.nest_error("indexes", position.to_string(), ErrorCode::InvalidIndex, message);
+                    errors.nest_error(
+                        "indexes",
+                        position.to_string(),
+                        ErrorCode::InvalidIndex,
+                        message,
+                    );
                 }
             }
         }
@@ -516,7 +618,10 @@ fn merge_json(stored: Option<&Value>, patch: &Value) -> Value {
 
 /// PocketBase's default collection id: `pbc_` + crc32(type + name).
 pub fn default_collection_id(kind: CollectionKind, name: &str) -> String {
-    format!("pbc_{}", crc32fast::hash(format!("{}{name}", kind.as_str()).as_bytes()))
+    format!(
+        "pbc_{}",
+        crc32fast::hash(format!("{}{name}", kind.as_str()).as_bytes())
+    )
 }
 
 fn is_valid_collection_id(id: &str) -> bool {
@@ -528,7 +633,17 @@ pub fn is_reserved_table_name(name: &str) -> bool {
     let lower = name.to_lowercase();
     matches!(
         lower.as_str(),
-        "_collections" | "_params" | "_migrations" | "_outbox" | "_modules" | "_user_modules" | "_logs" | "_external_auths" | "_mfas" | "_otps" | "_auth_origins"
+        "_collections"
+            | "_params"
+            | "_migrations"
+            | "_outbox"
+            | "_modules"
+            | "_user_modules"
+            | "_logs"
+            | "_external_auths"
+            | "_mfas"
+            | "_otps"
+            | "_auth_origins"
     ) || lower.starts_with("sqlite_")
 }
 
@@ -619,10 +734,16 @@ pub fn bootstrap_collections(now: &str) -> Vec<Collection> {
     superusers.id = SUPERUSERS_ID.into();
     superusers.system = true;
     superusers.rules.auth = Some(String::new());
-    superusers.auth_options.insert("authToken".into(), json!({"duration": 86400}));
+    superusers
+        .auth_options
+        .insert("authToken".into(), json!({"duration": 86400}));
     superusers.indexes = vec![
-        format!("CREATE UNIQUE INDEX `idx_tokenKey_{SUPERUSERS_ID}` ON `{SUPERUSERS_NAME}` (`tokenKey`)"),
-        format!("CREATE UNIQUE INDEX `idx_email_{SUPERUSERS_ID}` ON `{SUPERUSERS_NAME}` (`email`) WHERE `email` != ''"),
+        format!(
+            "CREATE UNIQUE INDEX `idx_tokenKey_{SUPERUSERS_ID}` ON `{SUPERUSERS_NAME}` (`tokenKey`)"
+        ),
+        format!(
+            "CREATE UNIQUE INDEX `idx_email_{SUPERUSERS_ID}` ON `{SUPERUSERS_NAME}` (`email`) WHERE `email` != ''"
+        ),
     ];
     add_autodates(&mut superusers);
 
@@ -653,7 +774,15 @@ pub fn bootstrap_collections(now: &str) -> Vec<Collection> {
         FieldKind::File {
             max_select: 1,
             max_size: 0,
-            mime_types: ["image/jpeg", "image/png", "image/svg+xml", "image/gif", "image/webp"].map(String::from).to_vec(),
+            mime_types: [
+                "image/jpeg",
+                "image/png",
+                "image/svg+xml",
+                "image/gif",
+                "image/webp",
+            ]
+            .map(String::from)
+            .to_vec(),
             thumbs: vec![],
             protected: false,
         },
@@ -661,7 +790,9 @@ pub fn bootstrap_collections(now: &str) -> Vec<Collection> {
     add_autodates(&mut users);
     users.indexes = vec![
         format!("CREATE UNIQUE INDEX `idx_tokenKey_{USERS_ID}` ON `users` (`tokenKey`)"),
-        format!("CREATE UNIQUE INDEX `idx_email_{USERS_ID}` ON `users` (`email`) WHERE `email` != ''"),
+        format!(
+            "CREATE UNIQUE INDEX `idx_email_{USERS_ID}` ON `users` (`email`) WHERE `email` != ''"
+        ),
     ];
     for collection in [&mut superusers, &mut users] {
         collection.created = now.to_string();
@@ -671,8 +802,20 @@ pub fn bootstrap_collections(now: &str) -> Vec<Collection> {
 }
 
 fn add_autodates(collection: &mut Collection) {
-    collection.fields.push(Field::new("created", FieldKind::Autodate { on_create: true, on_update: false }));
-    collection.fields.push(Field::new("updated", FieldKind::Autodate { on_create: true, on_update: true }));
+    collection.fields.push(Field::new(
+        "created",
+        FieldKind::Autodate {
+            on_create: true,
+            on_update: false,
+        },
+    ));
+    collection.fields.push(Field::new(
+        "updated",
+        FieldKind::Autodate {
+            on_create: true,
+            on_update: true,
+        },
+    ));
 }
 
 /// An immutable snapshot of every collection, shared by readers through an `Arc`.
@@ -686,14 +829,28 @@ pub struct Schema {
 impl Schema {
     pub fn new(collections: Vec<Collection>) -> Schema {
         let collections: Vec<Arc<Collection>> = collections.into_iter().map(Arc::new).collect();
-        let by_name = collections.iter().enumerate().map(|(index, c)| (c.name.to_lowercase(), index)).collect();
-        let by_id = collections.iter().enumerate().map(|(index, c)| (c.id.clone(), index)).collect();
-        Schema { collections, by_name, by_id }
+        let by_name = collections
+            .iter()
+            .enumerate()
+            .map(|(index, c)| (c.name.to_lowercase(), index))
+            .collect();
+        let by_id = collections
+            .iter()
+            .enumerate()
+            .map(|(index, c)| (c.id.clone(), index))
+            .collect();
+        Schema {
+            collections,
+            by_name,
+            by_id,
+        }
     }
 
     /// Looks a collection up by name (case-insensitive).
     pub fn get(&self, name: &str) -> Option<&Arc<Collection>> {
-        self.by_name.get(&name.to_lowercase()).map(|&index| &self.collections[index])
+        self.by_name
+            .get(&name.to_lowercase())
+            .map(|&index| &self.collections[index])
     }
 
     pub fn by_id(&self, id: &str) -> Option<&Arc<Collection>> {
@@ -721,7 +878,13 @@ impl Schema {
 
     /// A new schema without the collection of this id.
     pub fn without(&self, id: &str) -> Schema {
-        Schema::new(self.collections.iter().filter(|c| c.id != id).map(|c| (**c).clone()).collect())
+        Schema::new(
+            self.collections
+                .iter()
+                .filter(|c| c.id != id)
+                .map(|c| (**c).clone())
+                .collect(),
+        )
     }
 
     /// Every relation field (in any collection) that points at `collection_id`.
@@ -729,7 +892,10 @@ impl Schema {
         let mut found = vec![];
         for collection in &self.collections {
             for field in &collection.fields {
-                if let FieldKind::Relation { collection_id: target, .. } = &field.kind
+                if let FieldKind::Relation {
+                    collection_id: target,
+                    ..
+                } = &field.kind
                     && target == collection_id
                 {
                     found.push((collection.clone(), field.clone()));

@@ -6,9 +6,18 @@ use super::*;
 fn default_ids_match_pocketbase() {
     assert_eq!(default_field_id("text", "id"), "text3208210256");
     assert_eq!(default_field_id("email", "email"), "email3885137012");
-    assert_eq!(default_field_id("autodate", "created"), "autodate2990389176");
-    assert_eq!(default_field_id("autodate", "updated"), "autodate3332085495");
-    assert_eq!(default_collection_id(CollectionKind::Base, "posts"), "pbc_1125843985");
+    assert_eq!(
+        default_field_id("autodate", "created"),
+        "autodate2990389176"
+    );
+    assert_eq!(
+        default_field_id("autodate", "updated"),
+        "autodate3332085495"
+    );
+    assert_eq!(
+        default_collection_id(CollectionKind::Base, "posts"),
+        "pbc_1125843985"
+    );
 }
 
 #[test]
@@ -18,7 +27,18 @@ fn users_collection_fields_match_pocketbase_shape() {
     let names: Vec<&str> = users.fields.iter().map(|f| f.name.as_str()).collect();
     assert_eq!(
         names,
-        ["id", "password", "tokenKey", "email", "emailVisibility", "verified", "name", "avatar", "created", "updated"]
+        [
+            "id",
+            "password",
+            "tokenKey",
+            "email",
+            "emailVisibility",
+            "verified",
+            "name",
+            "avatar",
+            "created",
+            "updated"
+        ]
     );
     let json = users.to_json();
     assert_eq!(json["fields"][1]["id"], "password901924565");
@@ -27,7 +47,20 @@ fn users_collection_fields_match_pocketbase_shape() {
     assert_eq!(json["type"], "auth");
     assert_eq!(json["passwordAuth"]["identityFields"], json!(["email"]));
     let keys: Vec<&String> = json.as_object().unwrap().keys().take(9).collect();
-    assert_eq!(keys, ["id", "listRule", "viewRule", "createRule", "updateRule", "deleteRule", "name", "type", "fields"]);
+    assert_eq!(
+        keys,
+        [
+            "id",
+            "listRule",
+            "viewRule",
+            "createRule",
+            "updateRule",
+            "deleteRule",
+            "name",
+            "type",
+            "fields"
+        ]
+    );
 }
 
 #[test]
@@ -48,8 +81,14 @@ fn create_json_gets_system_fields_and_options_defaults() {
 fn wrong_option_types_are_reported_per_field() {
     let input = json!({"name": "posts", "fields": [{"name": "n", "type": "number", "onlyInt": "yes"}, {"name": "x", "type": "nope"}]});
     let errors = Collection::from_json(&input, None).unwrap_err().to_json();
-    assert_eq!(errors["fields"]["0"]["onlyInt"]["code"], "validation_invalid_value");
-    assert_eq!(errors["fields"]["1"]["type"]["code"], "validation_invalid_value");
+    assert_eq!(
+        errors["fields"]["0"]["onlyInt"]["code"],
+        "validation_invalid_value"
+    );
+    assert_eq!(
+        errors["fields"]["1"]["type"]["code"],
+        "validation_invalid_value"
+    );
 }
 
 #[test]
@@ -61,15 +100,25 @@ fn validate_rejects_bad_names_duplicates_and_unknown_relations() {
     let collection = Collection::from_json(&input, None).unwrap();
     let errors = collection.validate(&Schema::default(), None).to_json();
     assert_eq!(errors["name"]["code"], "validation_invalid_format");
-    assert_eq!(errors["fields"]["2"]["name"]["code"], "validation_not_unique");
-    assert_eq!(errors["fields"]["3"]["collectionId"]["code"], "validation_missing_rel_collection");
+    assert_eq!(
+        errors["fields"]["2"]["name"]["code"],
+        "validation_not_unique"
+    );
+    assert_eq!(
+        errors["fields"]["3"]["collectionId"]["code"],
+        "validation_missing_rel_collection"
+    );
     assert_eq!(errors["indexes"]["0"]["code"], "validation_invalid_index");
     assert_eq!(errors["indexes"]["1"]["code"], "validation_invalid_index");
 }
 
 #[test]
 fn update_keeps_field_identity_on_rename() {
-    let stored = Collection::from_json(&json!({"name": "posts", "fields": [{"name": "title", "type": "text"}]}), None).unwrap();
+    let stored = Collection::from_json(
+        &json!({"name": "posts", "fields": [{"name": "title", "type": "text"}]}),
+        None,
+    )
+    .unwrap();
     let field_id = stored.fields[1].id.clone();
     let patch = json!({"fields": [{"id": field_id, "name": "headline", "type": "text", "max": 5}]});
     let updated = Collection::from_json(&patch, Some(&stored)).unwrap();
@@ -80,8 +129,14 @@ fn update_keeps_field_identity_on_rename() {
 
 #[test]
 fn index_sql_is_parsed_and_rebuilt_quoted() {
-    let index = parse_index("create unique index idx_a on posts (title COLLATE nocase DESC, `n`) where n > 0").unwrap();
+    let index = parse_index(
+        "create unique index idx_a on posts (title COLLATE nocase DESC, `n`) where n > 0",
+    )
+    .unwrap();
     assert!(index.unique);
-    assert_eq!(index.to_sql(), "CREATE UNIQUE INDEX `idx_a` ON `posts` (`title` COLLATE NOCASE DESC, `n`) WHERE n > 0");
+    assert_eq!(
+        index.to_sql(),
+        "CREATE UNIQUE INDEX `idx_a` ON `posts` (`title` COLLATE NOCASE DESC, `n`) WHERE n > 0"
+    );
     assert!(parse_index("CREATE INDEX a ON b (c) WHERE 1; DROP TABLE x").is_err());
 }

@@ -32,7 +32,11 @@ pub fn parse_datetime(text: &str) -> Option<DateTime<Utc>> {
         return Some(parsed.with_timezone(&Utc));
     }
     let naive = text.trim_end_matches('Z').replacen('T', " ", 1);
-    for format in ["%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"] {
+    for format in [
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%d %H:%M",
+    ] {
         if let Ok(parsed) = NaiveDateTime::parse_from_str(&naive, format) {
             return Some(parsed.and_utc());
         }
@@ -48,7 +52,9 @@ pub fn number_to_json(number: f64) -> Value {
     if number.fract() == 0.0 && number.abs() < 9.007_199_254_740_992e15 {
         Value::Number(Number::from(number as i64))
     } else {
-        Number::from_f64(number).map(Value::Number).unwrap_or(Value::Null)
+        Number::from_f64(number)
+            .map(Value::Number)
+            .unwrap_or(Value::Null)
     }
 }
 
