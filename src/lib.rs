@@ -5,4 +5,10 @@
 //! pure domain (collections, records, the filter language) that every layer shares.
 //! `cli` parses the command line and starts the server. See ARCHITECTURE.md.
 
+pub mod api;
+pub mod cli;
+pub mod config;
 pub mod core;
+pub mod server;
+pub mod service;
+pub mod store;

@@ -37,6 +37,7 @@ pub enum ErrorCode {
     TypeChange,
     SystemChange,
     SystemFieldChange,
+    FieldTypeChange,
     InvalidRule,
     InvalidIndex,
     InvalidViewQuery,
@@ -45,6 +46,15 @@ pub enum ErrorCode {
     InvalidLongitude,
     InvalidOptions,
     DateRange,
+    ContentTooLarge,
+    ValuesMismatch,
+    InvalidFile,
+    TooManyFiles,
+    MinDate,
+    MaxDate,
+    ForbiddenPkCharacter,
+    ReservedPk,
+    InvalidOldPassword,
 }
 
 impl ErrorCode {
@@ -79,6 +89,7 @@ impl ErrorCode {
             ErrorCode::TypeChange => "validation_collection_type_change",
             ErrorCode::SystemChange => "validation_collection_system_change",
             ErrorCode::SystemFieldChange => "validation_system_field_change",
+            ErrorCode::FieldTypeChange => "validation_field_type_change",
             ErrorCode::InvalidRule => "validation_invalid_rule",
             ErrorCode::InvalidIndex => "validation_invalid_index",
             ErrorCode::InvalidViewQuery => "validation_invalid_view_query",
@@ -87,6 +98,15 @@ impl ErrorCode {
             ErrorCode::InvalidLongitude => "validation_invalid_longitude",
             ErrorCode::InvalidOptions => "validation_invalid_options",
             ErrorCode::DateRange => "validation_date_range",
+            ErrorCode::ContentTooLarge => "validation_content_size_limit",
+            ErrorCode::ValuesMismatch => "validation_values_mismatch",
+            ErrorCode::InvalidFile => "validation_invalid_file",
+            ErrorCode::TooManyFiles => "validation_too_many_files",
+            ErrorCode::MinDate => "validation_min_greater_equal_than_required",
+            ErrorCode::MaxDate => "validation_max_less_equal_than_required",
+            ErrorCode::ForbiddenPkCharacter => "validation_forbidden_pk_character",
+            ErrorCode::ReservedPk => "validation_reserved_pk",
+            ErrorCode::InvalidOldPassword => "validation_invalid_old_password",
         }
     }
 }

@@ -365,6 +365,7 @@ impl Field {
                 map.insert("pattern".into(), json!(pattern));
             }
         }
+        map.sort_keys();
         Value::Object(map)
     }
 

@@ -118,6 +118,7 @@ impl Collection {
             collection.rules.auth = Some(String::new());
         }
         collection.ensure_system_fields();
+        collection.ensure_token_secrets();
         collection
     }
 
@@ -139,6 +140,58 @@ impl Collection {
 
     pub fn field_by_id(&self, id: &str) -> Option<&Field> {
         self.fields.iter().find(|field| field.id == id)
+    }
+
+    /// The token options of an auth collection that sign tokens with their own secret.
+    pub const TOKEN_OPTIONS: [&'static str; 5] = [
+        "authToken",
+        "passwordResetToken",
+        "emailChangeToken",
+        "verificationToken",
+        "fileToken",
+    ];
+
+    /// Gives every token option of an auth collection a random secret if it has none.
+    pub fn ensure_token_secrets(&mut self) {
+        if self.kind != CollectionKind::Auth {
+            return;
+        }
+        for key in Self::TOKEN_OPTIONS {
+            let entry = self
+                .auth_options
+                .entry(key.to_string())
+                .or_insert_with(|| json!({"duration": 1800}));
+            if let Value::Object(options) = entry {
+                let missing = options
+                    .get("secret")
+                    .and_then(Value::as_str)
+                    .is_none_or(|secret| secret.len() < 30);
+                if missing {
+                    options.insert(
+                        "secret".into(),
+                        json!(crate::core::record::random_string(
+                            b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789",
+                            50
+                        )),
+                    );
+                }
+            }
+        }
+    }
+
+    /// The secret and duration (seconds) of one token option, e.g. `authToken`.
+    pub fn token_options(&self, key: &str) -> (String, i64) {
+        let options = self.auth_options.get(key);
+        let secret = options
+            .and_then(|o| o.get("secret"))
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
+        let duration = options
+            .and_then(|o| o.get("duration"))
+            .and_then(Value::as_i64)
+            .unwrap_or(1800);
+        (secret, duration)
     }
 
     /// Adds the system fields the collection's type requires, keeping the ones it has.
@@ -181,8 +234,21 @@ impl Collection {
         }
     }
 
-    /// The collection as the collections API returns it.
+    /// The collection as the collections API returns it (token secrets left out).
     pub fn to_json(&self) -> Value {
+        let mut json = self.to_storage_json();
+        if let Value::Object(map) = &mut json {
+            for value in map.values_mut() {
+                if let Value::Object(options) = value {
+                    options.remove("secret");
+                }
+            }
+        }
+        json
+    }
+
+    /// The collection with everything it stores, token secrets included.
+    pub fn to_storage_json(&self) -> Value {
         let mut map = Map::new();
         map.insert("id".into(), json!(self.id));
         for (key, rule) in self.rules.named().into_iter().take(5) {
@@ -398,6 +464,7 @@ impl Collection {
             collection.id = default_collection_id(collection.kind, &collection.name);
         }
         collection.ensure_system_fields();
+        collection.ensure_token_secrets();
         errors.into_result().map(|()| collection)
     }
 
@@ -519,13 +586,12 @@ impl Collection {
             }
             if let Some(previous) = previous
                 && let Some(old) = previous.field_by_id(&field.id)
-                && old.system
                 && old.type_name() != field.type_name()
             {
                 own.add(
                     "type",
-                    ErrorCode::SystemFieldChange,
-                    "System field type cannot be changed.",
+                    ErrorCode::FieldTypeChange,
+                    "Field type cannot be changed.",
                 );
             }
             field_errors.nest("fields", position.to_string(), own);
@@ -795,6 +861,7 @@ pub fn bootstrap_collections(now: &str) -> Vec<Collection> {
         ),
     ];
     for collection in [&mut superusers, &mut users] {
+        collection.ensure_token_secrets();
         collection.created = now.to_string();
         collection.updated = now.to_string();
     }

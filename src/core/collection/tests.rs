@@ -140,3 +140,26 @@ fn index_sql_is_parsed_and_rebuilt_quoted() {
     );
     assert!(parse_index("CREATE INDEX a ON b (c) WHERE 1; DROP TABLE x").is_err());
 }
+
+#[test]
+fn bootstrap_auth_collections_have_token_secrets() {
+    for collection in bootstrap_collections("2026-01-01 00:00:00.000Z") {
+        let (secret, duration) = collection.token_options("authToken");
+        assert!(
+            secret.len() >= 30,
+            "{} has no auth token secret",
+            collection.name
+        );
+        assert!(duration > 0);
+        let reloaded = Collection::from_json(&collection.to_storage_json(), None).unwrap();
+        assert_eq!(
+            reloaded.token_options("authToken").0,
+            secret,
+            "secret survives a reload"
+        );
+        assert!(
+            collection.to_json()["authToken"].get("secret").is_none(),
+            "secret is never shown"
+        );
+    }
+}

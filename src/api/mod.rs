@@ -1,0 +1,80 @@
+//! The HTTP API: thin actix handlers, one file per resource, PocketBase's URLs and JSON.
+//! A handler extracts, calls one service method, and maps the result; it never touches
+//! `store` or SQL. `ApiError` is the only place errors become statuses. Start at
+//! `configure()` (the route table).
+
+pub mod collections;
+pub mod error;
+pub mod health;
+pub mod record_auth;
+pub mod records;
+pub mod request;
+
+use actix_web::{HttpResponse, web};
+
+use error::ApiError;
+
+/// The route table of the REST API.
+pub fn configure(config: &mut web::ServiceConfig) {
+    config.service(
+        web::scope("/api")
+            .route("/health", web::get().to(health::check))
+            .route("/health", web::head().to(health::check))
+            .route("/collections", web::get().to(collections::list))
+            .route("/collections", web::post().to(collections::create))
+            .route("/collections/import", web::put().to(collections::import))
+            .route(
+                "/collections/{collection}",
+                web::get().to(collections::view),
+            )
+            .route(
+                "/collections/{collection}",
+                web::patch().to(collections::update),
+            )
+            .route(
+                "/collections/{collection}",
+                web::delete().to(collections::delete),
+            )
+            .route(
+                "/collections/{collection}/truncate",
+                web::delete().to(collections::truncate),
+            )
+            .route(
+                "/collections/{collection}/records",
+                web::get().to(records::list),
+            )
+            .route(
+                "/collections/{collection}/records",
+                web::post().to(records::create),
+            )
+            .route(
+                "/collections/{collection}/records/{id}",
+                web::get().to(records::view),
+            )
+            .route(
+                "/collections/{collection}/records/{id}",
+                web::patch().to(records::update),
+            )
+            .route(
+                "/collections/{collection}/records/{id}",
+                web::delete().to(records::delete),
+            )
+            .route(
+                "/collections/{collection}/auth-with-password",
+                web::post().to(record_auth::auth_with_password),
+            )
+            .route(
+                "/collections/{collection}/auth-refresh",
+                web::post().to(record_auth::auth_refresh),
+            )
+            .route(
+                "/collections/{collection}/auth-methods",
+                web::get().to(record_auth::auth_methods),
+            ),
+    );
+}
+
+/// The answer to any route that does not exist.
+pub async fn not_found() -> HttpResponse {
+    actix_web::ResponseError::error_response(&ApiError::not_found())
+}

@@ -1,0 +1,157 @@
+//! Request plumbing shared by the handlers: the auth middleware, the `Ctx` extractor,
+//! bounded body reading and JSON parsing with PocketBase's error answers.
+
+use std::collections::HashMap;
+use std::future::{Ready, ready};
+use std::sync::Arc;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::middleware::Next;
+use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
+use futures_util::StreamExt;
+use serde_json::{Map, Value};
+
+use super::error::{ApiError, SOMETHING_WENT_WRONG};
+use crate::service::{App, RequestContext};
+
+/// Reads the `Authorization` header once per request and stores the resulting
+/// `RequestContext` in the request extensions. An invalid token means a guest.
+pub async fn load_auth(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let header = req
+        .headers()
+        .get("authorization")
+        .and_then(|value| value.to_str().ok())
+        .map(str::to_string);
+    let auth = match (header, req.app_data::<web::Data<App>>()) {
+        (Some(header), Some(app)) => app.authenticate(&header).await,
+        _ => crate::service::Auth::Guest,
+    };
+    let mut headers = Map::new();
+    for (name, value) in req.headers() {
+        if let Ok(value) = value.to_str() {
+            headers.insert(
+                name.as_str().to_lowercase().replace('-', "_"),
+                Value::String(value.to_string()),
+            );
+        }
+    }
+    let query = query_map(req.query_string());
+    let ctx = RequestContext {
+        auth,
+        method: req.method().as_str().to_string(),
+        query: query
+            .into_iter()
+            .map(|(key, value)| (key, Value::String(value)))
+            .collect(),
+        headers,
+    };
+    req.extensions_mut().insert(Arc::new(ctx));
+    next.call(req).await
+}
+
+/// The request context the middleware stored (a guest context if none).
+pub struct Ctx(pub Arc<RequestContext>);
+
+impl FromRequest for Ctx {
+    type Error = actix_web::Error;
+    type Future = Ready<Result<Ctx, actix_web::Error>>;
+
+    fn from_request(req: &HttpRequest, _payload: &mut Payload) -> Self::Future {
+        let ctx = req
+            .extensions()
+            .get::<Arc<RequestContext>>()
+            .cloned()
+            .unwrap_or_default();
+        ready(Ok(Ctx(ctx)))
+    }
+}
+
+/// Parses a query string; repeated keys keep the last value.
+pub fn query_map(query: &str) -> HashMap<String, String> {
+    serde_urlencoded::from_str::<Vec<(String, String)>>(query)
+        .unwrap_or_default()
+        .into_iter()
+        .collect()
+}
+
+/// Reads the whole body, refusing more than `limit` bytes with a 413.
+pub async fn read_body(mut payload: web::Payload, limit: usize) -> Result<web::Bytes, ApiError> {
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|_| ApiError::bad_request(SOMETHING_WENT_WRONG))?;
+        if body.len() + chunk.len() > limit {
+            return Err(ApiError::new(413, "Request entity too large."));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body.freeze())
+}
+
+/// A JSON object body. Empty or `null` bodies are an empty object; anything that is not
+/// JSON, or not an object, is PocketBase's generic 400.
+pub fn json_object(body: &[u8]) -> Result<Map<String, Value>, ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(Map::new());
+    }
+    match serde_json::from_slice::<Value>(body) {
+        Ok(Value::Object(map)) => Ok(map),
+        Ok(Value::Null) => Ok(Map::new()),
+        _ => Err(ApiError::bad_request(SOMETHING_WENT_WRONG)),
+    }
+}
+
+/// A request body as a JSON object: JSON, or url-encoded form fields.
+pub fn body_object(req: &HttpRequest, body: &[u8]) -> Result<Map<String, Value>, ApiError> {
+    let content_type = req
+        .headers()
+        .get("content-type")
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or("")
+        .to_lowercase();
+    if content_type.starts_with("application/x-www-form-urlencoded") {
+        let pairs = serde_urlencoded::from_bytes::<Vec<(String, String)>>(body)
+            .map_err(|_| ApiError::bad_request(SOMETHING_WENT_WRONG))?;
+        let mut map = Map::new();
+        for (key, value) in pairs {
+            match map.get_mut(&key) {
+                Some(Value::Array(items)) => items.push(Value::String(value)),
+                Some(existing) => {
+                    let first = existing.take();
+                    *existing = Value::Array(vec![first, Value::String(value)]);
+                }
+                None => {
+                    map.insert(key, Value::String(value));
+                }
+            }
+        }
+        return Ok(map);
+    }
+    if content_type.starts_with("multipart/") {
+        return Err(ApiError::bad_request(
+            "Multipart bodies are not supported yet; send JSON.",
+        ));
+    }
+    json_object(body)
+}
+
+/// Reads an integer query parameter; a malformed value is PocketBase's generic 400.
+pub fn int_param(query: &HashMap<String, String>, key: &str) -> Result<i64, ApiError> {
+    match query.get(key).map(|value| value.trim()) {
+        None | Some("") => Ok(0),
+        Some(value) => value
+            .parse::<i64>()
+            .map_err(|_| ApiError::bad_request(SOMETHING_WENT_WRONG)),
+    }
+}
+
+/// Reads a boolean query parameter the way Go's `strconv.ParseBool` does.
+pub fn bool_param(query: &HashMap<String, String>, key: &str) -> bool {
+    matches!(
+        query.get(key).map(|v| v.trim()),
+        Some("1" | "t" | "T" | "true" | "TRUE" | "True")
+    )
+}

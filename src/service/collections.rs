@@ -1,0 +1,564 @@
+//! Collections use cases (superusers only): list, view, create, update, delete, import,
+//! truncate. Every change is validated against the whole schema, applied as DDL in one
+//! transaction together with its migration file, and then swapped into the schema cache.
+
+use std::sync::Arc;
+
+use serde_json::{Map, Value, json};
+
+use super::migrations::{self, MIGRATION_FORMAT, Migration};
+use super::{App, ServiceError, ServiceResult, Superuser};
+use crate::core::collection::{Collection, CollectionKind, Field, FieldKind, Schema};
+use crate::core::error::{ErrorCode, FieldErrors};
+use crate::core::record::now_string;
+use crate::core::rules::{self, CompileContext, RequestInfo};
+use crate::store::{StoreError, records, schema as ddl};
+
+/// One page of the collections list.
+pub struct CollectionPage {
+    pub items: Vec<Arc<Collection>>,
+    pub page: i64,
+    pub per_page: i64,
+    pub total: Option<i64>,
+}
+
+enum Change {
+    Create(Collection),
+    Update {
+        old: Arc<Collection>,
+        new: Collection,
+    },
+    Delete(Arc<Collection>),
+}
+
+fn validation(message: &str, errors: FieldErrors) -> ServiceError {
+    ServiceError::Validation {
+        message: message.into(),
+        errors,
+    }
+}
+
+impl App {
+    /// `GET /api/collections`
+    pub fn list_collections(
+        &self,
+        _superuser: &Superuser<'_>,
+        page: i64,
+        per_page: i64,
+        skip_total: bool,
+    ) -> CollectionPage {
+        let schema = self.schema();
+        let all = schema.all();
+        let start = ((page - 1) * per_page).max(0) as usize;
+        let items = all
+            .iter()
+            .skip(start)
+            .take(per_page as usize)
+            .cloned()
+            .collect();
+        CollectionPage {
+            items,
+            page,
+            per_page,
+            total: (!skip_total).then_some(all.len() as i64),
+        }
+    }
+
+    /// `GET /api/collections/{idOrName}`
+    pub fn view_collection(
+        &self,
+        _superuser: &Superuser<'_>,
+        id_or_name: &str,
+    ) -> ServiceResult<Arc<Collection>> {
+        self.schema()
+            .by_id_or_name(id_or_name)
+            .cloned()
+            .ok_or(ServiceError::NotFound)
+    }
+
+    /// `POST /api/collections`
+    pub async fn create_collection(
+        &self,
+        _superuser: &Superuser<'_>,
+        input: Value,
+    ) -> ServiceResult<Arc<Collection>> {
+        let _guard = self.schema_change.lock().await;
+        let failed = "Failed to create collection.";
+        let mut collection =
+            Collection::from_json(&input, None).map_err(|errors| validation(failed, errors))?;
+        let now = now_string();
+        collection.created = now.clone();
+        collection.updated = now;
+        let schema = self.schema();
+        let collection = self
+            .prepare_view(collection, &schema)
+            .await
+            .map_err(|errors| validation(failed, errors))?;
+        let mut errors = collection.validate(&schema, None);
+        errors.merge(check_rules(&collection, &schema.with(collection.clone())));
+        if !errors.is_empty() {
+            return Err(validation(failed, errors));
+        }
+        let id = collection.id.clone();
+        self.apply_changes(vec![Change::Create(collection)], failed)
+            .await?;
+        self.collection(&id)
+    }
+
+    /// `PATCH /api/collections/{idOrName}`
+    pub async fn update_collection(
+        &self,
+        _superuser: &Superuser<'_>,
+        id_or_name: &str,
+        input: Value,
+    ) -> ServiceResult<Arc<Collection>> {
+        let _guard = self.schema_change.lock().await;
+        let failed = "Failed to update collection.";
+        let schema = self.schema();
+        let old = schema
+            .by_id_or_name(id_or_name)
+            .cloned()
+            .ok_or(ServiceError::NotFound)?;
+        let mut collection = Collection::from_json(&input, Some(&old))
+            .map_err(|errors| validation(failed, errors))?;
+        collection.updated = now_string();
+        let collection = self
+            .prepare_view(collection, &schema)
+            .await
+            .map_err(|errors| validation(failed, errors))?;
+        let mut errors = collection.validate(&schema, Some(&old));
+        errors.merge(check_rules(&collection, &schema.with(collection.clone())));
+        if !errors.is_empty() {
+            return Err(validation(failed, errors));
+        }
+        let id = collection.id.clone();
+        self.apply_changes(
+            vec![Change::Update {
+                old,
+                new: collection,
+            }],
+            failed,
+        )
+        .await?;
+        self.collection(&id)
+    }
+
+    /// `DELETE /api/collections/{idOrName}`
+    pub async fn delete_collection(
+        &self,
+        _superuser: &Superuser<'_>,
+        id_or_name: &str,
+    ) -> ServiceResult<()> {
+        let _guard = self.schema_change.lock().await;
+        let schema = self.schema();
+        let collection = schema
+            .by_id_or_name(id_or_name)
+            .cloned()
+            .ok_or(ServiceError::NotFound)?;
+        let failed = "Failed to delete collection due to existing dependency.";
+        if collection.system {
+            return Err(ServiceError::BadRequest(
+                "System collections cannot be deleted.".into(),
+            ));
+        }
+        let referencing: Vec<String> = schema
+            .relations_to(&collection.id)
+            .into_iter()
+            .filter(|(other, _)| other.id != collection.id)
+            .map(|(other, field)| format!("{}.{}", other.name, field.name))
+            .collect();
+        if !referencing.is_empty() {
+            let mut errors = FieldErrors::new();
+            errors.add(
+                "name",
+                ErrorCode::InvalidValue,
+                format!(
+                    "The collection is referenced by {}.",
+                    referencing.join(", ")
+                ),
+            );
+            return Err(validation(failed, errors));
+        }
+        self.apply_changes(vec![Change::Delete(collection)], failed)
+            .await
+    }
+
+    /// `DELETE /api/collections/{idOrName}/truncate`
+    pub async fn truncate_collection(
+        &self,
+        _superuser: &Superuser<'_>,
+        id_or_name: &str,
+    ) -> ServiceResult<()> {
+        let collection = self
+            .schema()
+            .by_id_or_name(id_or_name)
+            .cloned()
+            .ok_or(ServiceError::NotFound)?;
+        if collection.is_view() {
+            return Err(ServiceError::BadRequest(
+                "View collections cannot be truncated.".into(),
+            ));
+        }
+        let schema = self.schema();
+        self.store
+            .write(move |tx| {
+                let ids: Vec<String> = tx
+                    .prepare(&format!(
+                        "SELECT id FROM {}",
+                        crate::store::sql::Ident::new(&collection.name)
+                    ))?
+                    .query_map([], |row| row.get(0))?
+                    .collect::<Result<_, _>>()?;
+                super::records::cascade_delete(tx, &schema, &collection, &ids)?;
+                ddl::truncate(tx, &collection)
+            })
+            .await?;
+        Ok(())
+    }
+
+    /// `PUT /api/collections/import`
+    pub async fn import_collections(
+        &self,
+        _superuser: &Superuser<'_>,
+        input: Value,
+    ) -> ServiceResult<()> {
+        let _guard = self.schema_change.lock().await;
+        let failed = "Failed to import collections.";
+        let object = input.as_object().cloned().unwrap_or_default();
+        let delete_missing = object
+            .get("deleteMissing")
+            .and_then(Value::as_bool)
+            .unwrap_or(false);
+        let Some(Value::Array(items)) = object.get("collections") else {
+            let mut errors = FieldErrors::new();
+            errors.add("collections", ErrorCode::Required, "Cannot be blank.");
+            return Err(validation(failed, errors));
+        };
+        if items.is_empty() {
+            let mut errors = FieldErrors::new();
+            errors.add("collections", ErrorCode::Required, "Cannot be blank.");
+            return Err(validation(failed, errors));
+        }
+        let schema = self.schema();
+        // Build the target schema first so collections may reference each other.
+        let mut parsed = vec![];
+        let mut errors = FieldErrors::new();
+        for (position, item) in items.iter().enumerate() {
+            let existing = item
+                .get("id")
+                .and_then(Value::as_str)
+                .and_then(|id| schema.by_id(id))
+                .or_else(|| {
+                    item.get("name")
+                        .and_then(Value::as_str)
+                        .and_then(|name| schema.get(name))
+                })
+                .cloned();
+            match Collection::from_json(item, existing.as_deref()) {
+                Ok(mut collection) => {
+                    let now = now_string();
+                    if existing.is_none() {
+                        collection.created = now.clone();
+                    }
+                    collection.updated = now;
+                    parsed.push((existing, collection));
+                }
+                Err(inner) => errors.nest("collections", position.to_string(), inner),
+            }
+        }
+        if !errors.is_empty() {
+            return Err(validation(failed, errors));
+        }
+        let mut target = if delete_missing {
+            Schema::new(
+                schema
+                    .all()
+                    .iter()
+                    .filter(|c| c.system)
+                    .map(|c| (**c).clone())
+                    .collect(),
+            )
+        } else {
+            (*schema).clone()
+        };
+        for (_, collection) in &parsed {
+            target = target.with(collection.clone());
+        }
+        let mut changes = vec![];
+        for (position, (existing, collection)) in parsed.into_iter().enumerate() {
+            let collection = match self.prepare_view(collection, &target).await {
+                Ok(collection) => collection,
+                Err(inner) => {
+                    errors.nest("collections", position.to_string(), inner);
+                    continue;
+                }
+            };
+            let without_self = target.without(&collection.id);
+            let mut own = collection.validate(&without_self, existing.as_deref());
+            own.merge(check_rules(&collection, &target));
+            errors.nest("collections", position.to_string(), own);
+            changes.push(match existing {
+                Some(old) => Change::Update {
+                    old,
+                    new: collection,
+                },
+                None => Change::Create(collection),
+            });
+        }
+        if delete_missing {
+            for old in schema.all() {
+                if !old.system && target.by_id(&old.id).is_none() {
+                    changes.push(Change::Delete(old.clone()));
+                }
+            }
+        }
+        if !errors.is_empty() {
+            return Err(validation(failed, errors));
+        }
+        self.apply_changes(changes, failed).await
+    }
+
+    /// Infers the fields of a view collection from its SELECT.
+    async fn prepare_view(
+        &self,
+        mut collection: Collection,
+        schema: &Schema,
+    ) -> Result<Collection, FieldErrors> {
+        if collection.kind != CollectionKind::View {
+            return Ok(collection);
+        }
+        let mut errors = FieldErrors::new();
+        let query = collection
+            .view_query
+            .trim()
+            .trim_end_matches(';')
+            .to_string();
+        if query.is_empty() {
+            errors.add("viewQuery", ErrorCode::Required, "Cannot be blank.");
+            return Err(errors);
+        }
+        let probe = query.clone();
+        let columns = self
+            .store
+            .read(move |conn| ddl::query_columns(conn, &probe))
+            .await;
+        let columns = match columns {
+            Ok(columns) => columns,
+            Err(error) => {
+                let detail = match error {
+                    StoreError::Sqlite(inner) => inner.to_string(),
+                    other => other.to_string(),
+                };
+                errors.add(
+                    "viewQuery",
+                    ErrorCode::InvalidViewQuery,
+                    format!("Invalid query - {detail}."),
+                );
+                return Err(errors);
+            }
+        };
+        if !columns.iter().any(|column| column == "id") {
+            errors.add(
+                "viewQuery",
+                ErrorCode::InvalidViewQuery,
+                "The view query must return an id column.",
+            );
+            return Err(errors);
+        }
+        let sources = source_collections(&query, schema);
+        let mut fields: Vec<Field> = vec![];
+        for column in &columns {
+            if fields.iter().any(|field| &field.name == column) {
+                errors.add(
+                    "viewQuery",
+                    ErrorCode::InvalidViewQuery,
+                    format!("Duplicated column {column}."),
+                );
+                return Err(errors);
+            }
+            let stored = collection.field(column).cloned();
+            let from_source = sources
+                .iter()
+                .find_map(|source| source.field(column).cloned());
+            let mut field = match (column.as_str(), from_source) {
+                ("id", _) => continue,
+                (_, Some(mut field)) => {
+                    field.system = false;
+                    field.hidden = matches!(field.kind, FieldKind::Password { .. }) || field.hidden;
+                    field
+                }
+                (_, None) => Field::new(column, FieldKind::Json { max_size: 1 }),
+            };
+            if let Some(stored) = stored {
+                field.id = stored.id;
+            }
+            fields.push(field);
+        }
+        fields.retain(|field| !matches!(field.kind, FieldKind::Password { .. }));
+        collection.view_query = query;
+        collection.fields = fields;
+        collection.ensure_system_fields();
+        Ok(collection)
+    }
+
+    /// Applies schema changes as one transaction with their migration files, then reloads
+    /// the schema cache.
+    async fn apply_changes(&self, changes: Vec<Change>, failed: &'static str) -> ServiceResult<()> {
+        let data_dir = self.config.data_dir.clone();
+        let result = self
+            .store
+            .write(move |tx| {
+                let mut written = vec![];
+                let outcome = (|| {
+                    for change in &changes {
+                        let (migration, label) = match change {
+                            Change::Create(new) => {
+                                ddl::create_collection(tx, new)?;
+                                (
+                                    Migration {
+                                        version: MIGRATION_FORMAT,
+                                        action: "create".into(),
+                                        collection: Some(new.to_storage_json()),
+                                        previous: None,
+                                        collections: None,
+                                        previous_collections: None,
+                                    },
+                                    new.name.clone(),
+                                )
+                            }
+                            Change::Update { old, new } => {
+                                ddl::update_collection(tx, old, new)?;
+                                (
+                                    Migration {
+                                        version: MIGRATION_FORMAT,
+                                        action: "update".into(),
+                                        collection: Some(new.to_storage_json()),
+                                        previous: Some(old.to_storage_json()),
+                                        collections: None,
+                                        previous_collections: None,
+                                    },
+                                    new.name.clone(),
+                                )
+                            }
+                            Change::Delete(old) => {
+                                ddl::delete_collection(tx, old)?;
+                                (
+                                    Migration {
+                                        version: MIGRATION_FORMAT,
+                                        action: "delete".into(),
+                                        collection: None,
+                                        previous: Some(old.to_storage_json()),
+                                        collections: None,
+                                        previous_collections: None,
+                                    },
+                                    old.name.clone(),
+                                )
+                            }
+                        };
+                        written.push(migrations::record(tx, &data_dir, &migration, &label)?);
+                    }
+                    ddl::load_collections(tx)
+                })();
+                if outcome.is_err() {
+                    for path in &written {
+                        let _ = std::fs::remove_file(path);
+                    }
+                }
+                outcome
+            })
+            .await;
+        match result {
+            Ok(collections) => {
+                self.set_schema(Schema::new(collections));
+                Ok(())
+            }
+            Err(StoreError::Constraint { message, .. }) => {
+                let mut errors = FieldErrors::new();
+                errors.add(
+                    "indexes",
+                    ErrorCode::InvalidIndex,
+                    format!("Failed to apply the schema: {message}."),
+                );
+                Err(validation(failed, errors))
+            }
+            Err(StoreError::Sqlite(error)) => {
+                tracing::warn!(%error, "schema change refused by SQLite");
+                let mut errors = FieldErrors::new();
+                errors.add(
+                    "indexes",
+                    ErrorCode::InvalidIndex,
+                    format!("Failed to apply the schema: {error}."),
+                );
+                Err(validation(failed, errors))
+            }
+            Err(other) => Err(other.into()),
+        }
+    }
+
+    /// Record counts of every collection (for the admin UI).
+    pub async fn collection_counts(&self) -> ServiceResult<Map<String, Value>> {
+        let schema = self.schema();
+        Ok(self
+            .store
+            .read(move |conn| {
+                let mut counts = Map::new();
+                for collection in schema.all() {
+                    counts.insert(
+                        collection.name.clone(),
+                        json!(records::count(conn, collection)?),
+                    );
+                }
+                Ok(counts)
+            })
+            .await?)
+    }
+}
+
+/// The collections a view query reads from (names after FROM and JOIN).
+fn source_collections(query: &str, schema: &Schema) -> Vec<Arc<Collection>> {
+    let tokens: Vec<&str> = query
+        .split(|c: char| c.is_whitespace() || c == ',' || c == '(' || c == ')')
+        .filter(|t| !t.is_empty())
+        .collect();
+    let mut found = vec![];
+    for pair in tokens.windows(2) {
+        if pair[0].eq_ignore_ascii_case("from") || pair[0].eq_ignore_ascii_case("join") {
+            let name = pair[1].trim_matches(['`', '"', '[', ']']);
+            if let Some(collection) = schema.get(name) {
+                found.push(collection.clone());
+            }
+        }
+    }
+    found
+}
+
+/// Syntax- and field-checks every rule of a collection; errors are keyed by rule name.
+fn check_rules(collection: &Collection, schema: &Schema) -> FieldErrors {
+    let mut errors = FieldErrors::new();
+    let request = RequestInfo::default();
+    for (key, rule) in collection.rules.named() {
+        let Some(rule) = rule else { continue };
+        if rule.trim().is_empty() {
+            continue;
+        }
+        if matches!(key, "authRule" | "manageRule") && !collection.is_auth() {
+            continue;
+        }
+        let ctx = CompileContext {
+            collection,
+            schema,
+            request: &request,
+            table_alias: &collection.name,
+            allow_hidden_fields: true,
+            now: None,
+        };
+        if let Err(error) = rules::check_rule(rule, &ctx) {
+            errors.add(
+                key,
+                ErrorCode::InvalidRule,
+                format!("Invalid rule. Raw error: {error}."),
+            );
+        }
+    }
+    errors
+}

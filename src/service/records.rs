@@ -1,0 +1,696 @@
+//! Records use cases: list, view, create, update, delete, with API rules, filters, sort,
+//! expand and field picking. Rules are compiled into the SQL of the query (a list rule
+//! narrows rows inside SQLite, never after fetching).
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use rusqlite::Connection;
+use serde_json::{Map, Value, json};
+
+use super::expand::{ExpandTree, expand_records};
+use super::fields::FieldPicker;
+use super::{App, RequestContext, ServiceError, ServiceResult};
+use crate::core::collection::{Collection, FieldKind, Schema};
+use crate::core::error::{ErrorCode, FieldErrors};
+use crate::core::record::{self, ExportOptions, PrepareOptions, now_string};
+use crate::core::rules::{self, CompileContext, SqlFragment};
+use crate::store::{ConstraintKind, StoreError, records as rows};
+
+/// PocketBase's page size limit.
+pub const MAX_PER_PAGE: i64 = 1000;
+pub const DEFAULT_PER_PAGE: i64 = 30;
+
+/// The query parameters of a records list.
+#[derive(Debug, Clone, Default)]
+pub struct ListParams {
+    pub page: i64,
+    pub per_page: i64,
+    pub sort: String,
+    pub filter: String,
+    pub skip_total: bool,
+    pub expand: String,
+    pub fields: String,
+}
+
+/// The query parameters that shape a single record response.
+#[derive(Debug, Clone, Default)]
+pub struct ShapeParams {
+    pub expand: String,
+    pub fields: String,
+}
+
+/// A record with its collection, as loaded for a response.
+#[derive(Debug, Clone)]
+pub struct LoadedRecord {
+    pub collection: Arc<Collection>,
+    pub values: Map<String, Value>,
+    pub expand: Map<String, Value>,
+}
+
+const SOMETHING_WENT_WRONG: &str = "Something went wrong while processing your request.";
+
+fn bad_request() -> ServiceError {
+    ServiceError::BadRequest(SOMETHING_WENT_WRONG.into())
+}
+
+impl App {
+    /// Compiles an API rule into a SQL condition for this request.
+    /// Superusers get no condition; a `null` rule is `SuperusersOnly` for everyone else.
+    pub(crate) fn rule_condition(
+        &self,
+        rule: &Option<String>,
+        ctx: &RequestContext,
+        collection: &Collection,
+        schema: &Schema,
+        body: &Map<String, Value>,
+    ) -> ServiceResult<Option<SqlFragment>> {
+        if ctx.auth.is_superuser() {
+            return Ok(None);
+        }
+        let Some(rule) = rule else {
+            return Err(ServiceError::SuperusersOnly);
+        };
+        if rule.trim().is_empty() {
+            return Ok(None);
+        }
+        let request = ctx.rule_info(body.clone());
+        let compile = CompileContext {
+            collection,
+            schema,
+            request: &request,
+            table_alias: &collection.name,
+            allow_hidden_fields: true,
+            now: None,
+        };
+        match rules::compile_filter(rule, &compile) {
+            Ok(fragment) => Ok(Some(fragment)),
+            Err(error) => {
+                // A stored rule that no longer compiles denies; the client never learns why.
+                tracing::error!(collection = %collection.name, %rule, %error, "RuleEval: API rule failed to compile");
+                Ok(Some(SqlFragment {
+                    sql: "0".into(),
+                    params: vec![],
+                }))
+            }
+        }
+    }
+
+    fn export_options(&self, ctx: &RequestContext) -> ExportOptions {
+        ExportOptions {
+            show_hidden: ctx.auth.is_superuser(),
+            show_email: ctx.auth.is_superuser(),
+        }
+    }
+
+    /// Turns loaded records into response JSON, applying email visibility and `fields`.
+    pub(crate) fn shape(
+        &self,
+        ctx: &RequestContext,
+        record: &LoadedRecord,
+        picker: &FieldPicker,
+    ) -> Value {
+        let mut json = self.record_json(ctx, record);
+        picker.apply(&mut json);
+        json
+    }
+
+    pub(crate) fn record_json(&self, ctx: &RequestContext, record: &LoadedRecord) -> Value {
+        let mut options = self.export_options(ctx);
+        if record.collection.is_auth() {
+            let own = ctx.auth.record_id().is_some()
+                && ctx.auth.record_id() == record.values.get("id").and_then(Value::as_str)
+                && matches!(&ctx.auth, super::Auth::Record { collection, .. } if collection.id == record.collection.id);
+            options.show_email = options.show_email || own;
+        }
+        let mut map = record::to_json(&record.collection, &record.values, &options);
+        if !record.expand.is_empty() {
+            insert_sorted(&mut map, "expand", Value::Object(record.expand.clone()));
+        }
+        Value::Object(map)
+    }
+
+    /// `GET /api/collections/{collection}/records`
+    pub async fn list_records(
+        &self,
+        ctx: &RequestContext,
+        collection: &str,
+        params: ListParams,
+    ) -> ServiceResult<Value> {
+        let schema = self.schema();
+        let collection = schema
+            .by_id_or_name(collection)
+            .cloned()
+            .ok_or(ServiceError::MissingCollection)?;
+        let rule = self.rule_condition(
+            &collection.rules.list,
+            ctx,
+            &collection,
+            &schema,
+            &Map::new(),
+        )?;
+        let request = ctx.rule_info(Map::new());
+        let compile = CompileContext {
+            collection: &collection,
+            schema: &schema,
+            request: &request,
+            table_alias: &collection.name,
+            allow_hidden_fields: ctx.auth.is_superuser(),
+            now: None,
+        };
+        let mut conditions: Vec<SqlFragment> = rule.into_iter().collect();
+        if !params.filter.trim().is_empty() {
+            let filter = rules::compile_filter(&params.filter, &compile).map_err(|error| {
+                tracing::debug!(%error, "bad filter");
+                bad_request()
+            })?;
+            conditions.push(filter);
+        }
+        let order = if params.sort.trim().is_empty() {
+            None
+        } else {
+            Some(
+                rules::compile_sort(&params.sort, &compile).map_err(|error| {
+                    tracing::debug!(%error, "bad sort");
+                    bad_request()
+                })?,
+            )
+        };
+        let page = params.page.max(1);
+        let per_page = if params.per_page <= 0 {
+            DEFAULT_PER_PAGE
+        } else {
+            params.per_page.min(MAX_PER_PAGE)
+        };
+        let picker = FieldPicker::parse(&params.fields).map_err(|_| bad_request())?;
+        let tree = ExpandTree::parse(&params.expand);
+        let query = rows::ListQuery {
+            conditions,
+            order,
+            limit: per_page,
+            offset: (page - 1).saturating_mul(per_page),
+            count_total: !params.skip_total,
+        };
+        let loaded_collection = collection.clone();
+        let result = self
+            .store
+            .read(move |conn| rows::list(conn, &loaded_collection, &query))
+            .await
+            .map_err(|error| match error {
+                StoreError::Sqlite(inner) => {
+                    tracing::debug!(%inner, "list query failed");
+                    bad_request()
+                }
+                other => other.into(),
+            })?;
+        let mut records: Vec<LoadedRecord> = result
+            .rows
+            .into_iter()
+            .map(|values| LoadedRecord {
+                collection: collection.clone(),
+                values,
+                expand: Map::new(),
+            })
+            .collect();
+        if !tree.is_empty() {
+            records = expand_records(self, ctx, &schema, records, &tree).await?;
+        }
+        let items: Vec<Value> = records
+            .iter()
+            .map(|record| self.shape(ctx, record, &picker))
+            .collect();
+        let (total_items, total_pages) = match result.total {
+            Some(total) => (total, (total + per_page - 1) / per_page),
+            None => (-1, -1),
+        };
+        Ok(json!({
+            "items": items,
+            "page": page,
+            "perPage": per_page,
+            "totalItems": total_items,
+            "totalPages": total_pages,
+        }))
+    }
+
+    /// Loads one record that passes `rule` (the view rule by default), or `NotFound`.
+    async fn load_with_rule(
+        &self,
+        collection: &Arc<Collection>,
+        id: &str,
+        condition: Option<SqlFragment>,
+    ) -> ServiceResult<Map<String, Value>> {
+        let loaded_collection = collection.clone();
+        let id = id.to_string();
+        let conditions: Vec<SqlFragment> = condition.into_iter().collect();
+        self.store
+            .read(move |conn| rows::get(conn, &loaded_collection, &id, &conditions))
+            .await
+            .map_err(|error| match error {
+                StoreError::Sqlite(inner) => {
+                    tracing::error!(%inner, "RuleEval: record query failed");
+                    ServiceError::NotFound
+                }
+                other => other.into(),
+            })?
+            .ok_or(ServiceError::NotFound)
+    }
+
+    /// `GET /api/collections/{collection}/records/{id}`
+    pub async fn view_record(
+        &self,
+        ctx: &RequestContext,
+        collection: &str,
+        id: &str,
+        shape: ShapeParams,
+    ) -> ServiceResult<Value> {
+        let schema = self.schema();
+        let collection = schema
+            .by_id_or_name(collection)
+            .cloned()
+            .ok_or(ServiceError::MissingCollection)?;
+        let condition = self.rule_condition(
+            &collection.rules.view,
+            ctx,
+            &collection,
+            &schema,
+            &Map::new(),
+        )?;
+        let values = self.load_with_rule(&collection, id, condition).await?;
+        self.respond(ctx, &schema, collection, values, &shape).await
+    }
+
+    async fn respond(
+        &self,
+        ctx: &RequestContext,
+        schema: &Arc<Schema>,
+        collection: Arc<Collection>,
+        values: Map<String, Value>,
+        shape: &ShapeParams,
+    ) -> ServiceResult<Value> {
+        let picker = FieldPicker::parse(&shape.fields).map_err(|_| bad_request())?;
+        let tree = ExpandTree::parse(&shape.expand);
+        let mut records = vec![LoadedRecord {
+            collection,
+            values,
+            expand: Map::new(),
+        }];
+        if !tree.is_empty() {
+            records = expand_records(self, ctx, schema, records, &tree).await?;
+        }
+        Ok(self.shape(ctx, &records[0], &picker))
+    }
+
+    /// `POST /api/collections/{collection}/records`
+    pub async fn create_record(
+        &self,
+        ctx: &RequestContext,
+        collection: &str,
+        body: Map<String, Value>,
+        shape: ShapeParams,
+    ) -> ServiceResult<Value> {
+        let schema = self.schema();
+        let collection = schema
+            .by_id_or_name(collection)
+            .cloned()
+            .ok_or(ServiceError::MissingCollection)?;
+        let failed = "Failed to create record.";
+        if collection.is_view() {
+            return Err(ServiceError::BadRequest(failed.into()));
+        }
+        let rule =
+            self.rule_condition(&collection.rules.create, ctx, &collection, &schema, &body)?;
+        let options = PrepareOptions {
+            is_superuser: ctx.auth.is_superuser(),
+            now: now_string(),
+            ..PrepareOptions::default()
+        };
+        let mut prepared =
+            record::prepare(&collection, None, &body, &options).map_err(|errors| {
+                ServiceError::Validation {
+                    message: failed.into(),
+                    errors,
+                }
+            })?;
+        if let Some(password) = prepared.new_password.take() {
+            let hash = hash_password(password).await?;
+            prepared
+                .values
+                .insert("password".into(), Value::String(hash));
+        }
+        let id = prepared
+            .values
+            .get("id")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
+        let write_collection = collection.clone();
+        let write_schema = schema.clone();
+        let values = prepared.values;
+        let outcome = self
+            .store
+            .write(move |tx| {
+                let errors = check_relations(tx, &write_schema, &write_collection, &values)?;
+                if !errors.is_empty() {
+                    return Ok(Err(errors));
+                }
+                if let Err(error) = rows::insert(tx, &write_collection, &values) {
+                    return match unique_errors(&error) {
+                        Some(errors) => Ok(Err(errors)),
+                        None => Err(error),
+                    };
+                }
+                if let Some(rule) = rule {
+                    let id = values.get("id").and_then(Value::as_str).unwrap_or_default();
+                    if rows::get(tx, &write_collection, id, &[rule])?.is_none() {
+                        return Err(StoreError::NotFound);
+                    }
+                }
+                Ok(Ok(()))
+            })
+            .await;
+        match outcome {
+            Ok(Ok(())) => {}
+            Ok(Err(errors)) => {
+                return Err(ServiceError::Validation {
+                    message: failed.into(),
+                    errors,
+                });
+            }
+            Err(StoreError::NotFound) => return Err(ServiceError::BadRequest(failed.into())),
+            Err(StoreError::Sqlite(error)) => {
+                tracing::error!(%error, "RuleEval: create rule check failed");
+                return Err(ServiceError::BadRequest(failed.into()));
+            }
+            Err(other) => return Err(other.into()),
+        }
+        let values = self.load_with_rule(&collection, &id, None).await?;
+        self.respond(ctx, &schema, collection, values, &shape).await
+    }
+
+    /// `PATCH /api/collections/{collection}/records/{id}`
+    pub async fn update_record(
+        &self,
+        ctx: &RequestContext,
+        collection: &str,
+        id: &str,
+        body: Map<String, Value>,
+        shape: ShapeParams,
+    ) -> ServiceResult<Value> {
+        let schema = self.schema();
+        let collection = schema
+            .by_id_or_name(collection)
+            .cloned()
+            .ok_or(ServiceError::MissingCollection)?;
+        let failed = "Failed to update record.";
+        if collection.is_view() {
+            return Err(ServiceError::BadRequest(failed.into()));
+        }
+        let rule =
+            self.rule_condition(&collection.rules.update, ctx, &collection, &schema, &body)?;
+        let stored = self.load_with_rule(&collection, id, rule).await?;
+        let options = PrepareOptions {
+            is_superuser: ctx.auth.is_superuser(),
+            now: now_string(),
+            ..PrepareOptions::default()
+        };
+        let mut prepared =
+            record::prepare(&collection, Some(&stored), &body, &options).map_err(|errors| {
+                ServiceError::Validation {
+                    message: failed.into(),
+                    errors,
+                }
+            })?;
+        if let Some(password) = prepared.new_password.take() {
+            if !ctx.auth.is_superuser() {
+                let hash = stored
+                    .get("password")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string();
+                let old = prepared.old_password.take().unwrap_or_default();
+                if !verify_password(old, hash).await {
+                    let mut errors = FieldErrors::new();
+                    errors.add(
+                        "oldPassword",
+                        ErrorCode::InvalidValue,
+                        "Missing or invalid old password.",
+                    );
+                    return Err(ServiceError::Validation {
+                        message: failed.into(),
+                        errors,
+                    });
+                }
+            }
+            let hash = hash_password(password).await?;
+            prepared
+                .values
+                .insert("password".into(), Value::String(hash));
+        }
+        let write_collection = collection.clone();
+        let write_schema = schema.clone();
+        let values = prepared.values;
+        let record_id = id.to_string();
+        let outcome = self
+            .store
+            .write(move |tx| {
+                let errors = check_relations(tx, &write_schema, &write_collection, &values)?;
+                if !errors.is_empty() {
+                    return Ok(Err(errors));
+                }
+                match rows::update(tx, &write_collection, &record_id, &values) {
+                    Ok(()) => Ok(Ok(())),
+                    Err(error) => match unique_errors(&error) {
+                        Some(errors) => Ok(Err(errors)),
+                        None => Err(error),
+                    },
+                }
+            })
+            .await?;
+        if let Err(errors) = outcome {
+            return Err(ServiceError::Validation {
+                message: failed.into(),
+                errors,
+            });
+        }
+        let values = self.load_with_rule(&collection, id, None).await?;
+        self.respond(ctx, &schema, collection, values, &shape).await
+    }
+
+    /// `DELETE /api/collections/{collection}/records/{id}`
+    pub async fn delete_record(
+        &self,
+        ctx: &RequestContext,
+        collection: &str,
+        id: &str,
+    ) -> ServiceResult<()> {
+        let schema = self.schema();
+        let collection = schema
+            .by_id_or_name(collection)
+            .cloned()
+            .ok_or(ServiceError::MissingCollection)?;
+        if collection.is_view() {
+            return Err(ServiceError::BadRequest(
+                "View collection records cannot be deleted.".into(),
+            ));
+        }
+        let rule = self.rule_condition(
+            &collection.rules.delete,
+            ctx,
+            &collection,
+            &schema,
+            &Map::new(),
+        )?;
+        self.load_with_rule(&collection, id, rule).await?;
+        let ids = vec![id.to_string()];
+        self.store
+            .write(move |tx| {
+                cascade_delete(tx, &schema, &collection, &ids)?;
+                for id in &ids {
+                    rows::delete(tx, &collection, id)?;
+                }
+                Ok(())
+            })
+            .await
+            .map_err(|error| match error {
+                StoreError::Constraint { .. } | StoreError::Other(_) => ServiceError::BadRequest(
+                    "Failed to delete record. Make sure that the record is not part of a required relation reference.".into(),
+                ),
+                other => other.into(),
+            })
+    }
+}
+
+/// Inserts `key` into a JSON object keeping its keys in sorted order.
+fn insert_sorted(map: &mut Map<String, Value>, key: &str, value: Value) {
+    map.insert(key.to_string(), value);
+    map.sort_keys();
+}
+
+/// Field errors for relation ids that do not exist.
+fn check_relations(
+    conn: &Connection,
+    schema: &Schema,
+    collection: &Collection,
+    values: &Map<String, Value>,
+) -> Result<FieldErrors, StoreError> {
+    let mut errors = FieldErrors::new();
+    for field in &collection.fields {
+        let FieldKind::Relation { collection_id, .. } = &field.kind else {
+            continue;
+        };
+        let ids: Vec<String> = match values.get(&field.name) {
+            Some(Value::String(id)) if !id.is_empty() => vec![id.clone()],
+            Some(Value::Array(items)) => items
+                .iter()
+                .filter_map(|item| item.as_str().map(str::to_string))
+                .collect(),
+            _ => continue,
+        };
+        if ids.is_empty() {
+            continue;
+        }
+        let Some(target) = schema.by_id(collection_id) else {
+            errors.add(
+                &field.name,
+                ErrorCode::MissingRelCollection,
+                "Relation connection is missing or cannot be accessed.",
+            );
+            continue;
+        };
+        let unique: HashSet<&String> = ids.iter().collect();
+        if rows::count_existing(conn, target, &ids)? != unique.len() {
+            errors.add(
+                &field.name,
+                ErrorCode::MissingRelRecords,
+                "Failed to find all relation records with the provided ids.",
+            );
+        }
+    }
+    Ok(errors)
+}
+
+/// Maps a UNIQUE violation to `validation_not_unique` errors on its columns.
+fn unique_errors(error: &StoreError) -> Option<FieldErrors> {
+    if !matches!(
+        error,
+        StoreError::Constraint {
+            kind: ConstraintKind::Unique,
+            ..
+        }
+    ) {
+        return None;
+    }
+    let mut errors = FieldErrors::new();
+    let columns = error.unique_columns();
+    if columns.is_empty() {
+        errors.add("id", ErrorCode::NotUnique, "Value must be unique.");
+    }
+    for column in columns {
+        errors.add(column, ErrorCode::NotUnique, "Value must be unique.");
+    }
+    Some(errors)
+}
+
+/// Before `ids` of `collection` are deleted: deletes the records that cascade, clears
+/// optional references, and refuses (with `StoreError::Other`) when a required
+/// relation would be left empty.
+pub(crate) fn cascade_delete(
+    conn: &Connection,
+    schema: &Schema,
+    collection: &Collection,
+    ids: &[String],
+) -> Result<(), StoreError> {
+    let mut visited = HashSet::new();
+    cascade_inner(conn, schema, collection, ids, &mut visited, 0)
+}
+
+fn cascade_inner(
+    conn: &Connection,
+    schema: &Schema,
+    collection: &Collection,
+    ids: &[String],
+    visited: &mut HashSet<(String, String)>,
+    depth: usize,
+) -> Result<(), StoreError> {
+    if depth > 32 {
+        return Err(StoreError::Other("cascade delete is too deep".into()));
+    }
+    for id in ids {
+        visited.insert((collection.id.clone(), id.clone()));
+    }
+    for (referencing, field) in schema.relations_to(&collection.id) {
+        if referencing.is_view() {
+            continue;
+        }
+        let FieldKind::Relation { cascade_delete, .. } = &field.kind else {
+            continue;
+        };
+        let found = rows::referencing(conn, &referencing, &field, ids, &[])?;
+        for row in found {
+            let row_id = row
+                .get("id")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string();
+            if visited.contains(&(referencing.id.clone(), row_id.clone())) {
+                continue;
+            }
+            let remaining: Value = match row.get(&field.name) {
+                Some(Value::Array(items)) => Value::Array(
+                    items
+                        .iter()
+                        .filter(|item| !item.as_str().is_some_and(|v| ids.iter().any(|id| id == v)))
+                        .cloned()
+                        .collect(),
+                ),
+                _ => Value::String(String::new()),
+            };
+            let empty = match &remaining {
+                Value::Array(items) => items.is_empty(),
+                Value::String(text) => text.is_empty(),
+                _ => true,
+            };
+            if *cascade_delete && empty {
+                cascade_inner(
+                    conn,
+                    schema,
+                    &referencing,
+                    std::slice::from_ref(&row_id),
+                    visited,
+                    depth + 1,
+                )?;
+                rows::delete(conn, &referencing, &row_id)?;
+            } else if field.required && empty {
+                return Err(StoreError::Other(format!(
+                    "{}.{} requires the record",
+                    referencing.name, field.name
+                )));
+            } else {
+                let mut update = Map::new();
+                update.insert(field.name.clone(), remaining);
+                rows::update(conn, &referencing, &row_id, &update)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// bcrypt (cost 10, like PocketBase), off the async workers.
+pub(crate) async fn hash_password(password: String) -> ServiceResult<String> {
+    tokio::task::spawn_blocking(move || bcrypt::hash(password, 10))
+        .await
+        .map_err(|error| ServiceError::Store(StoreError::Other(error.to_string())))?
+        .map_err(|error| {
+            ServiceError::Store(StoreError::Other(format!("password hash failed: {error}")))
+        })
+}
+
+/// Checks a password against a bcrypt hash, off the async workers. `false` on any error.
+pub(crate) async fn verify_password(password: String, hash: String) -> bool {
+    if hash.is_empty() {
+        return false;
+    }
+    tokio::task::spawn_blocking(move || bcrypt::verify(password, &hash).unwrap_or(false))
+        .await
+        .unwrap_or(false)
+}
