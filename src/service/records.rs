@@ -324,13 +324,9 @@ impl App {
             now: now_string(),
             ..PrepareOptions::default()
         };
-        let mut prepared =
-            record::prepare(&collection, None, &body, &options).map_err(|errors| {
-                ServiceError::Validation {
-                    message: failed.into(),
-                    errors,
-                }
-            })?;
+        let mut prepared = self
+            .prepare_record(&schema, &collection, None, &body, &options, failed)
+            .await?;
         if let Some(password) = prepared.new_password.take() {
             let hash = hash_password(password).await?;
             prepared
@@ -413,13 +409,9 @@ impl App {
             now: now_string(),
             ..PrepareOptions::default()
         };
-        let mut prepared =
-            record::prepare(&collection, Some(&stored), &body, &options).map_err(|errors| {
-                ServiceError::Validation {
-                    message: failed.into(),
-                    errors,
-                }
-            })?;
+        let mut prepared = self
+            .prepare_record(&schema, &collection, Some(&stored), &body, &options, failed)
+            .await?;
         if let Some(password) = prepared.new_password.take() {
             if !ctx.auth.is_superuser() {
                 let hash = stored
@@ -517,6 +509,53 @@ impl App {
                 ),
                 other => other.into(),
             })
+    }
+}
+
+impl App {
+    /// Normalizes and validates a record body. When it fails, the relation ids it names
+    /// are checked too, so every field error is reported at once as PocketBase does.
+    async fn prepare_record(
+        &self,
+        schema: &Arc<Schema>,
+        collection: &Arc<Collection>,
+        stored: Option<&Map<String, Value>>,
+        body: &Map<String, Value>,
+        options: &PrepareOptions,
+        failed: &str,
+    ) -> ServiceResult<record::Prepared> {
+        match record::prepare(collection, stored, body, options) {
+            Ok(prepared) => Ok(prepared),
+            Err(mut errors) => {
+                let mut named = Map::new();
+                for field in &collection.fields {
+                    if !matches!(field.kind, FieldKind::Relation { .. }) || errors.contains(&field.name) {
+                        continue;
+                    }
+                    let mut ids = vec![];
+                    for key in [field.name.clone(), format!("{}+", field.name), format!("+{}", field.name)] {
+                        match body.get(&key) {
+                            Some(Value::String(id)) if !id.is_empty() => ids.push(Value::String(id.clone())),
+                            Some(Value::Array(items)) => ids.extend(items.iter().filter(|item| item.is_string()).cloned()),
+                            _ => {}
+                        }
+                    }
+                    if !ids.is_empty() {
+                        named.insert(field.name.clone(), Value::Array(ids));
+                    }
+                }
+                if !named.is_empty() {
+                    let check_schema = schema.clone();
+                    let check_collection = collection.clone();
+                    let relation_errors = self
+                        .store
+                        .read(move |conn| check_relations(conn, &check_schema, &check_collection, &named))
+                        .await?;
+                    errors.merge(relation_errors);
+                }
+                Err(ServiceError::Validation { message: failed.into(), errors })
+            }
+        }
     }
 }
 
