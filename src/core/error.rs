@@ -45,6 +45,15 @@ pub enum ErrorCode {
     InvalidLongitude,
     InvalidOptions,
     DateRange,
+    ContentTooLarge,
+    ValuesMismatch,
+    InvalidFile,
+    TooManyFiles,
+    MinDate,
+    MaxDate,
+    ForbiddenPkCharacter,
+    ReservedPk,
+    InvalidOldPassword,
 }
 
 impl ErrorCode {
@@ -87,6 +96,15 @@ impl ErrorCode {
             ErrorCode::InvalidLongitude => "validation_invalid_longitude",
             ErrorCode::InvalidOptions => "validation_invalid_options",
             ErrorCode::DateRange => "validation_date_range",
+            ErrorCode::ContentTooLarge => "validation_content_size_limit",
+            ErrorCode::ValuesMismatch => "validation_values_mismatch",
+            ErrorCode::InvalidFile => "validation_invalid_file",
+            ErrorCode::TooManyFiles => "validation_too_many_files",
+            ErrorCode::MinDate => "validation_min_greater_equal_than_required",
+            ErrorCode::MaxDate => "validation_max_less_equal_than_required",
+            ErrorCode::ForbiddenPkCharacter => "validation_forbidden_pk_character",
+            ErrorCode::ReservedPk => "validation_reserved_pk",
+            ErrorCode::InvalidOldPassword => "validation_invalid_old_password",
         }
     }
 }

@@ -1,6 +1,18 @@
 //! Records: the values of one row, their normalization and validation against a
 //! collection's fields, and their JSON form. Pure: no SQL, no I/O. Start at `prepare`.
 
+mod cast;
+mod export;
+mod prepare;
+mod syntax;
+#[cfg(test)]
+mod tests;
+
+pub use export::{ExportOptions, to_json};
+pub use prepare::{
+    DEFAULT_EDITOR_MAX_SIZE, DEFAULT_JSON_MAX_SIZE, PrepareOptions, Prepared, geo_json, prepare,
+};
+
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use rand::Rng;
 use serde_json::{Number, Value};
