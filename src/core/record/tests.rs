@@ -1109,3 +1109,666 @@ fn geo_point_fields() {
         ),
     ]);
 }
+
+fn with_autodates(mut collection: Collection) -> Collection {
+    for (name, on_update) in [("created", false), ("updated", true)] {
+        collection.fields.push(Field::new(
+            name,
+            FieldKind::Autodate {
+                on_create: true,
+                on_update,
+            },
+        ));
+    }
+    collection
+}
+
+fn posts() -> Collection {
+    let mut collection = base_with(Field::new("title", text(0, 0, "")));
+    collection
+        .fields
+        .push(Field::new("secret", text(0, 0, "")).hidden());
+    with_autodates(collection)
+}
+
+#[test]
+fn create_generates_an_id_and_autodates() {
+    let prepared = prepare(
+        &posts(),
+        None,
+        &object(json!({"title": "hi", "created": "2000-01-01", "updated": "x", "nope": 1})),
+        &PrepareOptions::new(NOW),
+    )
+    .expect("valid");
+    let id = prepared.values["id"].as_str().expect("id").to_string();
+    assert_eq!(id.len(), 15);
+    assert!(
+        id.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+    );
+    assert_eq!(prepared.values["created"], json!(NOW));
+    assert_eq!(prepared.values["updated"], json!(NOW));
+    assert!(!prepared.values.contains_key("nope"));
+    let keys: Vec<&String> = prepared.values.keys().collect();
+    assert_eq!(keys, ["id", "title", "secret", "created", "updated"]);
+    assert_eq!(prepared.changed, ["id", "title", "created", "updated"]);
+    assert_eq!(prepared.new_password, None);
+}
+
+#[test]
+fn update_touches_only_on_update_autodates_and_keeps_the_id() {
+    let stored = object(json!({
+        "id": STORED_ID, "title": "old", "secret": "s",
+        "created": "2020-01-01 00:00:00.000Z", "updated": "2020-01-01 00:00:00.000Z",
+    }));
+    let prepared = prepare(
+        &posts(),
+        Some(&stored),
+        &object(json!({"title": "new", "id": STORED_ID, "created": "1999-01-01"})),
+        &PrepareOptions::new(NOW),
+    )
+    .expect("valid");
+    assert_eq!(prepared.values["id"], json!(STORED_ID));
+    assert_eq!(
+        prepared.values["created"],
+        json!("2020-01-01 00:00:00.000Z")
+    );
+    assert_eq!(prepared.values["updated"], json!(NOW));
+    assert_eq!(prepared.values["secret"], json!("s"));
+    assert_eq!(prepared.changed, ["title", "updated"]);
+}
+
+/// Name, stored id (update) or `None` (create), input, expected id or error code.
+type IdCase = (
+    &'static str,
+    Option<&'static str>,
+    Value,
+    Result<&'static str, &'static str>,
+);
+
+#[test]
+fn id_rules() {
+    let cases: Vec<IdCase> = vec![
+        (
+            "custom id on create",
+            None,
+            json!({"id": "abcdefghij12345"}),
+            Ok("abcdefghij12345"),
+        ),
+        ("empty id is generated", None, json!({"id": ""}), Ok("")),
+        (
+            "short id",
+            None,
+            json!({"id": "abc"}),
+            Err("validation_min_text_constraint"),
+        ),
+        (
+            "long id",
+            None,
+            json!({"id": "abcdefghij123456"}),
+            Err("validation_max_text_constraint"),
+        ),
+        (
+            "uppercase id",
+            None,
+            json!({"id": "ABCDEFGHIJKLMNO"}),
+            Err("validation_invalid_format"),
+        ),
+        (
+            "SQL-looking id",
+            None,
+            json!({"id": "a';drop table--"}),
+            Err("validation_invalid_format"),
+        ),
+        (
+            "numeric id is cast to text",
+            None,
+            json!({"id": 123456789012345_i64}),
+            Ok("123456789012345"),
+        ),
+        (
+            "id change on update",
+            Some(STORED_ID),
+            json!({"id": "zzzzzzzzzzzzzzz"}),
+            Err("validation_pk_change"),
+        ),
+        (
+            "same id on update",
+            Some(STORED_ID),
+            json!({"id": STORED_ID}),
+            Ok(STORED_ID),
+        ),
+    ];
+    for (name, stored_id, input, expected) in cases {
+        let stored = stored_id.map(|id| object(json!({"id": id})));
+        let result = prepare(
+            &posts(),
+            stored.as_ref(),
+            &object(input),
+            &PrepareOptions::new(NOW),
+        );
+        match (expected, result) {
+            (Ok(""), Ok(prepared)) => {
+                assert_eq!(
+                    prepared.values["id"].as_str().map(str::len),
+                    Some(15),
+                    "{name}"
+                )
+            }
+            (Ok(id), Ok(prepared)) => assert_eq!(prepared.values["id"], json!(id), "{name}"),
+            (Err(code), Err(errors)) => {
+                assert_eq!(error_code(&errors, "id").as_deref(), Some(code), "{name}")
+            }
+            (expected, result) => panic!("{name}: expected {expected:?}, got {result:?}"),
+        }
+    }
+}
+
+#[test]
+fn custom_id_patterns_refuse_file_system_hostile_ids() {
+    let mut collection = posts();
+    collection.fields[0].kind = FieldKind::Text {
+        min: 1,
+        max: 100,
+        pattern: "^.+$".into(),
+        autogenerate_pattern: "[a-z0-9]{15}".into(),
+        primary_key: true,
+    };
+    for (id, code) in [
+        ("../etc", "validation_forbidden_pk_character"),
+        ("a b", "validation_forbidden_pk_character"),
+        ("con", "validation_reserved_pk"),
+        ("LPT1", "validation_reserved_pk"),
+    ] {
+        let errors = prepare(
+            &collection,
+            None,
+            &object(json!({"id": id})),
+            &PrepareOptions::new(NOW),
+        )
+        .expect_err(id);
+        assert_eq!(error_code(&errors, "id").as_deref(), Some(code), "{id}");
+    }
+    let prepared = prepare(
+        &collection,
+        None,
+        &object(json!({"id": "CONSOLE"})),
+        &PrepareOptions::new(NOW),
+    )
+    .expect("not reserved");
+    assert_eq!(prepared.values["id"], json!("CONSOLE"));
+}
+
+#[test]
+fn hidden_fields_are_settable_only_by_superusers() {
+    let input = object(json!({"title": "t", "secret": "mine"}));
+    let guest = prepare(&posts(), None, &input, &PrepareOptions::new(NOW)).expect("valid");
+    assert_eq!(guest.values["secret"], json!(""));
+    let superuser =
+        prepare(&posts(), None, &input, &PrepareOptions::superuser(NOW)).expect("valid");
+    assert_eq!(superuser.values["secret"], json!("mine"));
+}
+
+#[test]
+fn every_field_error_is_reported_at_once() {
+    let mut collection = posts();
+    collection
+        .fields
+        .push(Field::new("n", number(None, Some(1.0), false)));
+    collection.fields.push(Field::new("mail", email(&[], &[])));
+    collection
+        .fields
+        .push(Field::new("tags", select(2, &["a"])));
+    collection
+        .fields
+        .push(Field::new("geo", FieldKind::GeoPoint));
+    collection.fields[1].required = true;
+    let errors = prepare(
+        &collection,
+        None,
+        &object(json!({"title": "", "n": 5, "mail": "bad", "tags": ["zz"], "geo": {"lat": 200}})),
+        &PrepareOptions::new(NOW),
+    )
+    .expect_err("invalid");
+    assert_eq!(
+        errors.to_json(),
+        json!({
+            "geo": {"code": "validation_invalid_latitude", "message": "Latitude must be between -90 and 90 degrees."},
+            "mail": {"code": "validation_is_email", "message": "Must be a valid email address."},
+            "n": {"code": "validation_max_number_constraint", "message": "Must be less or equal than 1.", "params": {"max": 1}},
+            "tags": {"code": "validation_invalid_value", "message": "Invalid value zz.", "params": {"value": "zz"}},
+            "title": {"code": "validation_required", "message": "Cannot be blank."},
+        })
+    );
+}
+
+#[test]
+fn messages_and_params_match_pocketbase() {
+    let cases: Vec<(FieldKind, Value, Value)> = vec![
+        (
+            number(Some(-5.0), None, true),
+            json!(-10),
+            json!({"code": "validation_min_number_constraint", "message": "Must be greater or equal than -5.", "params": {"min": -5}}),
+        ),
+        (
+            number(None, None, true),
+            json!(2.5),
+            json!({"code": "validation_only_int_constraint", "message": "Decimal numbers are not allowed."}),
+        ),
+        (
+            text(15, 15, ""),
+            json!("abc"),
+            json!({"code": "validation_min_text_constraint", "message": "Must be at least 15 character(s).", "params": {"min": 15}}),
+        ),
+        (
+            FieldKind::Editor {
+                max_size: 20,
+                convert_urls: false,
+            },
+            json!("x".repeat(21)),
+            json!({"code": "validation_content_size_limit", "message": "The maximum allowed content size is 20 bytes.", "params": {"maxSize": 20}}),
+        ),
+        (
+            date("2020-01-01 00:00:00.000Z", ""),
+            json!("2019-01-01"),
+            json!({"code": "validation_min_greater_equal_than_required", "message": "Must be no less than 2020-01-01 00:00:00 +0000 UTC.", "params": {"threshold": "2020-01-01T00:00:00Z"}}),
+        ),
+        (
+            select(3, &["a", "b"]),
+            json!(["a", "b", "c", "d"]),
+            json!({"code": "validation_too_many_values", "message": "Select no more than 3.", "params": {"maxSelect": 3}}),
+        ),
+        (
+            relation(2, 5),
+            json!(["r1"]),
+            json!({"code": "validation_not_enough_values", "message": "Select at least 2.", "params": {"minSelect": 2}}),
+        ),
+        (
+            FieldKind::Json { max_size: 3 },
+            json!([1, 2]),
+            json!({"code": "validation_json_size_limit", "message": "The maximum allowed JSON size is 3 bytes.", "params": {"maxSize": 3}}),
+        ),
+        (
+            file(1),
+            json!("x.txt"),
+            json!({"code": "validation_invalid_file", "message": "Invalid new files: [x.txt].", "params": {"invalidFiles": ["x.txt"]}}),
+        ),
+    ];
+    for (kind, value, expected) in cases {
+        let collection = base_with(Field::new("f", kind));
+        let errors = prepare(
+            &collection,
+            None,
+            &object(json!({"f": value})),
+            &PrepareOptions::new(NOW),
+        )
+        .expect_err("invalid");
+        assert_eq!(errors.to_json()["f"], expected);
+    }
+}
+
+fn users() -> Collection {
+    let mut collection = Collection::new("users", CollectionKind::Auth);
+    collection.fields.push(Field::new("name", text(0, 0, "")));
+    with_autodates(collection)
+}
+
+fn stored_user() -> Map<String, Value> {
+    object(json!({
+        "id": STORED_ID, "email": "a@b.io", "emailVisibility": false, "verified": false,
+        "tokenKey": "k".repeat(50), "name": "",
+        "created": "2020-01-01 00:00:00.000Z", "updated": "2020-01-01 00:00:00.000Z",
+    }))
+}
+
+/// Runs an auth create (`stored` false) or update of `stored_user` and returns the
+/// error codes by field, or the prepared record.
+fn auth(stored: bool, input: Value, options: &PrepareOptions) -> Result<Prepared, Value> {
+    let row = stored_user();
+    prepare(&users(), stored.then_some(&row), &object(input), options).map_err(|errors| {
+        let codes: Map<String, Value> = object(errors.to_json())
+            .into_iter()
+            .map(|(field, error)| (field, error["code"].clone()))
+            .collect();
+        Value::Object(codes)
+    })
+}
+
+#[test]
+fn auth_create() {
+    let guest = PrepareOptions::new(NOW);
+    let prepared = auth(
+        false,
+        json!({"email": "Foo@Bar.IO", "password": "12345678", "passwordConfirm": "12345678", "name": "x"}),
+        &guest,
+    )
+    .expect("valid");
+    assert_eq!(prepared.values["email"], json!("Foo@Bar.IO"));
+    assert_eq!(prepared.new_password.as_deref(), Some("12345678"));
+    assert!(!prepared.values.contains_key("password"));
+    let token_key = prepared.values["tokenKey"].as_str().expect("token key");
+    assert_eq!(token_key.len(), 50);
+    assert!(token_key.chars().all(|c| c.is_ascii_alphanumeric()));
+    assert!(prepared.changed.contains(&"password".to_string()));
+
+    let cases: Vec<(&str, Value, Value)> = vec![
+        (
+            "mismatch, verified and bad email",
+            json!({"email": "bad", "password": "12345678", "passwordConfirm": "1234", "verified": true}),
+            json!({"email": "validation_is_email", "passwordConfirm": "validation_values_mismatch", "verified": "validation_values_mismatch"}),
+        ),
+        (
+            "short password",
+            json!({"email": "a@b.io", "password": "123", "passwordConfirm": "123"}),
+            json!({"password": "validation_min_text_constraint"}),
+        ),
+        (
+            "72-character password",
+            json!({"email": "a@b.io", "password": "x".repeat(72), "passwordConfirm": "x".repeat(72)}),
+            json!({"password": "validation_max_text_constraint"}),
+        ),
+        (
+            "nothing",
+            json!({}),
+            json!({"email": "validation_required", "password": "validation_required", "passwordConfirm": "validation_required"}),
+        ),
+        (
+            "tokenKey is hidden from guests",
+            json!({"email": "a@b.io", "password": "12345678", "passwordConfirm": "12345678", "tokenKey": "abc"}),
+            json!({}),
+        ),
+    ];
+    for (name, input, expected) in cases {
+        match auth(false, input, &guest) {
+            Ok(_) => assert_eq!(json!({}), expected, "{name}"),
+            Err(codes) => assert_eq!(codes, expected, "{name}"),
+        }
+    }
+
+    let superuser = PrepareOptions::superuser(NOW);
+    let prepared = auth(
+        false,
+        json!({"email": "a@b.io", "password": "12345678", "passwordConfirm": "12345678", "verified": true}),
+        &superuser,
+    )
+    .expect("superusers may verify");
+    assert_eq!(prepared.values["verified"], json!(true));
+    let codes = auth(
+        false,
+        json!({"email": "a@b.io", "password": "12345678", "passwordConfirm": "12345678", "tokenKey": "abc"}),
+        &superuser,
+    )
+    .expect_err("superusers set tokenKey through validation");
+    assert_eq!(codes, json!({"tokenKey": "validation_min_text_constraint"}));
+}
+
+#[test]
+fn auth_update() {
+    let owner = PrepareOptions::new(NOW);
+    let cases: Vec<(&str, Value, Value)> = vec![
+        (
+            "password without oldPassword",
+            json!({"password": "abcdefgh", "passwordConfirm": "abcdefgh"}),
+            json!({"oldPassword": "validation_required"}),
+        ),
+        (
+            "empty password",
+            json!({"password": ""}),
+            json!({"password": "validation_required"}),
+        ),
+        (
+            "id change",
+            json!({"id": "zzzzzzzzzzzzzzz"}),
+            json!({"id": "validation_pk_change"}),
+        ),
+        (
+            "email change without manage access",
+            json!({"email": "new@b.io"}),
+            json!({"email": "validation_values_mismatch"}),
+        ),
+        (
+            "oldPassword alone",
+            json!({"oldPassword": "x", "verified": false}),
+            json!({"password": "validation_required", "passwordConfirm": "validation_required"}),
+        ),
+        (
+            "verify yourself",
+            json!({"verified": "true"}),
+            json!({"verified": "validation_values_mismatch"}),
+        ),
+        (
+            "confirm only",
+            json!({"passwordConfirm": "abcdefgh"}),
+            json!({"password": "validation_required", "passwordConfirm": "validation_values_mismatch", "oldPassword": "validation_required"}),
+        ),
+    ];
+    for (name, input, expected) in cases {
+        match auth(true, input, &owner) {
+            Ok(_) => panic!("{name}: expected errors {expected}"),
+            Err(codes) => assert_eq!(codes, expected, "{name}"),
+        }
+    }
+
+    let prepared = auth(
+        true,
+        json!({"password": "abcdefgh", "passwordConfirm": "abcdefgh", "oldPassword": "12345678", "emailVisibility": true}),
+        &owner,
+    )
+    .expect("valid");
+    assert_eq!(prepared.new_password.as_deref(), Some("abcdefgh"));
+    assert_eq!(prepared.old_password.as_deref(), Some("12345678"));
+    assert_ne!(prepared.values["tokenKey"], stored_user()["tokenKey"]);
+    assert_eq!(
+        prepared.changed,
+        ["password", "tokenKey", "emailVisibility", "updated"]
+    );
+
+    let prepared = auth(true, json!({"name": "n"}), &owner).expect("valid");
+    assert_eq!(prepared.values["tokenKey"], stored_user()["tokenKey"]);
+    assert_eq!(prepared.new_password, None);
+
+    let manager = PrepareOptions {
+        has_manage_access: true,
+        ..PrepareOptions::new(NOW)
+    };
+    let prepared = auth(
+        true,
+        json!({"email": "new@b.io", "verified": true, "password": "abcdefgh", "passwordConfirm": "abcdefgh"}),
+        &manager,
+    )
+    .expect("managers change email, verified and password directly");
+    assert_eq!(prepared.values["email"], json!("new@b.io"));
+    assert_eq!(prepared.values["verified"], json!(true));
+    assert_eq!(prepared.old_password, None);
+    assert_ne!(prepared.values["tokenKey"], stored_user()["tokenKey"]);
+}
+
+#[test]
+fn hostile_input() {
+    let mut collection = posts();
+    collection
+        .fields
+        .push(Field::new("n", number(None, None, false)));
+    collection
+        .fields
+        .push(Field::new("tags", select(5, &["a"])));
+    collection
+        .fields
+        .push(Field::new("data", FieldKind::Json { max_size: 0 }));
+    let huge = "🦀".repeat(2_000_000);
+    let cases: Vec<(&str, Value, &str, &str)> = vec![
+        (
+            "8 MB of emoji in text",
+            json!({"title": huge}),
+            "title",
+            "validation_max_text_constraint",
+        ),
+        (
+            "huge numeric-looking string",
+            json!({"n": "9".repeat(5000)}),
+            "n",
+            "",
+        ),
+        ("object for a number", json!({"n": {"$gt": 1}}), "n", ""),
+        (
+            "NaN-like string in a select",
+            json!({"tags": ["NaN", "a"]}),
+            "tags",
+            "validation_invalid_value",
+        ),
+        (
+            "nested arrays in a select",
+            json!({"tags": [["a"], {"a": 1}]}),
+            "tags",
+            "",
+        ),
+        (
+            "SQL in a json string",
+            json!({"data": "'); DROP TABLE x; --"}),
+            "data",
+            "",
+        ),
+        (
+            "NUL bytes in text",
+            json!({"title": "a\u{0}b"}),
+            "title",
+            "",
+        ),
+        (
+            "right-to-left override in text",
+            json!({"title": "\u{202e}gnp.exe"}),
+            "title",
+            "",
+        ),
+    ];
+    for (name, input, field, code) in cases {
+        let result = prepare(&collection, None, &object(input), &PrepareOptions::new(NOW));
+        match (code, result) {
+            ("", Ok(_)) => {}
+            ("", Err(errors)) => panic!("{name}: unexpected {}", errors.to_json()),
+            (code, Err(errors)) => {
+                assert_eq!(error_code(&errors, field).as_deref(), Some(code), "{name}")
+            }
+            (code, Ok(prepared)) => panic!(
+                "{name}: expected {code}, got {:?}",
+                prepared.values.get(field)
+            ),
+        }
+    }
+    // A huge numeric string is out of range for Go and casts to 0, never to Inf.
+    let prepared = prepare(
+        &collection,
+        None,
+        &object(json!({"n": "9".repeat(400)})),
+        &PrepareOptions::new(NOW),
+    )
+    .expect("valid");
+    assert_eq!(prepared.values["n"], json!(0));
+    let prepared = prepare(
+        &collection,
+        None,
+        &object(json!({"tags": [["a"], {"a": 1}]})),
+        &PrepareOptions::new(NOW),
+    )
+    .expect("valid");
+    assert_eq!(prepared.values["tags"], json!([]));
+}
+
+#[test]
+fn to_json_shapes_records_like_pocketbase() {
+    let mut collection = users();
+    collection
+        .fields
+        .push(Field::new("geo", FieldKind::GeoPoint));
+    collection
+        .fields
+        .push(Field::new("tags", select(3, &["a"])));
+    collection.fields.push(Field::new("one", relation(0, 1)));
+    collection
+        .fields
+        .push(Field::new("n", number(None, None, false)));
+    collection
+        .fields
+        .push(Field::new("meta", FieldKind::Json { max_size: 0 }));
+    collection
+        .fields
+        .push(Field::new("note", text(0, 0, "")).hidden());
+    let values = object(json!({
+        "id": STORED_ID, "email": "a@b.io", "emailVisibility": false, "verified": 1,
+        "tokenKey": "secret", "password": "hash", "geo": {"lat": 1, "lon": 2},
+        "n": 3.0, "note": "hidden",
+    }));
+    let public = to_json(&collection, &values, &ExportOptions::default());
+    let keys: Vec<&String> = public.keys().collect();
+    assert_eq!(
+        keys,
+        [
+            "collectionId",
+            "collectionName",
+            "created",
+            "emailVisibility",
+            "geo",
+            "id",
+            "meta",
+            "n",
+            "name",
+            "one",
+            "tags",
+            "updated",
+            "verified"
+        ]
+    );
+    assert_eq!(
+        serde_json::to_string(&public["geo"]).expect("json"),
+        r#"{"lon":2,"lat":1}"#
+    );
+    assert_eq!(public["tags"], json!([]));
+    assert_eq!(public["one"], json!(""));
+    assert_eq!(public["meta"], json!(null));
+    assert_eq!(public["n"], json!(3));
+    assert_eq!(public["verified"], json!(true));
+    assert_eq!(public["collectionName"], json!("users"));
+
+    let full = to_json(
+        &collection,
+        &values,
+        &ExportOptions {
+            show_hidden: true,
+            show_email: true,
+        },
+    );
+    assert_eq!(full["email"], json!("a@b.io"));
+    assert_eq!(full["note"], json!("hidden"));
+    assert!(!full.contains_key("tokenKey") && !full.contains_key("password"));
+
+    let mut visible = values.clone();
+    visible.insert("emailVisibility".into(), json!(true));
+    assert_eq!(
+        to_json(&collection, &visible, &ExportOptions::default())["email"],
+        json!("a@b.io")
+    );
+}
+
+#[test]
+fn prepared_values_round_trip_through_to_json() {
+    let collection = posts();
+    let prepared = prepare(
+        &collection,
+        None,
+        &object(json!({"title": "hi"})),
+        &PrepareOptions::new(NOW),
+    )
+    .expect("valid");
+    let public = to_json(&collection, &prepared.values, &ExportOptions::default());
+    assert_eq!(public["title"], json!("hi"));
+    assert_eq!(public["created"], json!(NOW));
+    assert!(!public.contains_key("secret"));
+    let again = prepare(
+        &collection,
+        Some(&prepared.values),
+        &Map::new(),
+        &PrepareOptions::new(NOW),
+    )
+    .expect("valid");
+    assert_eq!(again.changed, Vec::<String>::new());
+}
