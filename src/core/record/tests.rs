@@ -661,6 +661,11 @@ fn date_fields() {
             json!({"f": "2024-01-01 10:00:00.123Z"}),
             ok(json!("2024-01-01 10:00:00.123Z")),
         ),
+        row("date RFC 3339 with fraction and offset").create(
+            date("", ""),
+            json!({"f": "2024-01-01T10:00:00.1234+01:00"}),
+            ok(json!("2024-01-01 09:00:00.123Z")),
+        ),
         row("date only").create(
             date("", ""),
             json!({"f": "2024-01-01"}),
@@ -1297,6 +1302,35 @@ fn custom_id_patterns_refuse_file_system_hostile_ids() {
     )
     .expect("not reserved");
     assert_eq!(prepared.values["id"], json!("CONSOLE"));
+}
+
+#[test]
+fn autogenerate_modifier_appends_a_generated_value() {
+    let mut collection = posts();
+    collection.fields.push(Field::new(
+        "slug",
+        FieldKind::Text {
+            min: 0,
+            max: 0,
+            pattern: String::new(),
+            autogenerate_pattern: "[a-c]{5}".into(),
+            primary_key: false,
+        },
+    ));
+    let prepared = prepare(
+        &collection,
+        None,
+        &object(json!({"slug:autogenerate": "post-", "title:autogenerate": "t"})),
+        &PrepareOptions::new(NOW),
+    )
+    .expect("valid");
+    let slug = prepared.values["slug"].as_str().expect("slug");
+    assert!(slug.starts_with("post-") && slug.len() == 10, "{slug}");
+    assert!(
+        slug[5..].chars().all(|c| ('a'..='c').contains(&c)),
+        "{slug}"
+    );
+    assert_eq!(prepared.values["title"], json!("t"));
 }
 
 #[test]
