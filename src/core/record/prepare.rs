@@ -97,6 +97,8 @@ pub struct Prepared {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Modifier {
     Set,
+    /// `field:autogenerate`: the value followed by a generated one (text fields).
+    Autogenerate,
     Prepend,
     Append,
     Subtract,
@@ -194,6 +196,7 @@ fn single_or_multi(field: &Field, mut items: Vec<String>) -> Vec<String> {
 fn supports(field: &Field, modifier: Modifier) -> bool {
     match modifier {
         Modifier::Set => true,
+        Modifier::Autogenerate => matches!(field.kind, FieldKind::Text { .. }),
         Modifier::Prepend => matches!(
             field.kind,
             FieldKind::Select { .. } | FieldKind::Relation { .. } | FieldKind::File { .. }
@@ -212,6 +215,7 @@ fn supports(field: &Field, modifier: Modifier) -> bool {
 fn find_setter<'a>(collection: &'a Collection, key: &str) -> Option<(&'a Field, Modifier)> {
     let candidates = [
         (Some(key), Modifier::Set),
+        (key.strip_suffix(":autogenerate"), Modifier::Autogenerate),
         (key.strip_prefix('+'), Modifier::Prepend),
         (key.strip_suffix('+'), Modifier::Append),
         (key.strip_suffix('-'), Modifier::Subtract),
@@ -225,6 +229,17 @@ fn find_setter<'a>(collection: &'a Collection, key: &str) -> Option<(&'a Field, 
 fn apply(field: &Field, slot: &mut Slot, modifier: Modifier, value: &Value) {
     match (modifier, &mut *slot) {
         (Modifier::Set, _) => *slot = Slot::cast(field, value),
+        (Modifier::Autogenerate, _) => {
+            let mut text = to_string(value);
+            if let FieldKind::Text {
+                autogenerate_pattern,
+                ..
+            } = &field.kind
+            {
+                text.push_str(&generate_from_pattern(autogenerate_pattern).unwrap_or_default());
+            }
+            *slot = Slot::Text(text);
+        }
         (Modifier::Append, Slot::Number(number)) => *number += to_f64(value),
         (Modifier::Subtract, Slot::Number(number)) => *number -= to_f64(value),
         (Modifier::Append, Slot::List(items)) => {
