@@ -818,6 +818,25 @@ fn records_crud() {
                 ..Scenario::EMPTY
             },
             Scenario {
+                name: "scalar values of the wrong JSON type are cast like PocketBase does",
+                method: "POST",
+                url: "/api/collections/posts/records",
+                auth: As::Superuser,
+                json: Some(|| {
+                    json!({"id": "castpost0000001", "title": 123, "views": "12.5", "published": "true",
+                           "status": ["draft"], "labels": "b", "tags": TAG_RUST})
+                }),
+                expect_json: vec![
+                    ("/title", json!("123")),
+                    ("/views", json!(12.5)),
+                    ("/published", json!(true)),
+                    ("/status", json!("draft")),
+                    ("/labels", json!(["b"])),
+                    ("/tags", json!([TAG_RUST])),
+                ],
+                ..Scenario::EMPTY
+            },
+            Scenario {
                 name: "a generated id is 15 chars of [a-z0-9]",
                 method: "POST",
                 url: "/api/collections/posts/records",
@@ -949,7 +968,7 @@ fn records_crud() {
             Scenario {
                 name: "the list counts the remaining posts",
                 url: "/api/collections/posts/records",
-                expect_json: vec![("/totalItems", json!(5))],
+                expect_json: vec![("/totalItems", json!(6))],
                 ..Scenario::EMPTY
             },
         ],

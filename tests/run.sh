@@ -59,7 +59,7 @@ fi
 
 section "cargo test (unit + black-box against target/debug/lifebase)"
 cargo build --bin lifebase
-cargo test --all-targets
+cargo test
 
 LB_BIN=$ROOT/target/debug/lifebase
 

@@ -120,8 +120,8 @@ impl Server {
         s
     }
 
-    /// Starts a server on an existing data dir (for restart tests); logs go to `log_dir`.
-    /// `upsert` runs `superuser upsert` first (needed for a fresh dir, harmless otherwise).
+    /// Starts a server on a given data dir (for restart tests); logs go to `log_dir`.
+    /// It runs `superuser upsert` first, which a fresh dir needs and an old one ignores.
     pub fn start_in(data_dir: &Path, log_dir: &Path) -> Server {
         Server::spawn(data_dir.to_path_buf(), log_dir.to_path_buf(), true)
     }
