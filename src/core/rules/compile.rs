@@ -105,7 +105,7 @@ pub(super) fn compile_sort(sort: &str, ctx: &CompileContext) -> Result<SqlFragme
             continue;
         }
         let mut compiler = Compiler::new(ctx, ctx.collection, base_alias.clone(), "__s".into());
-        let resolved = compiler.resolve_identifier(name, 0)?;
+        let resolved = compiler.resolve_identifier(name)?;
         if !resolved.sql.params.is_empty() || resolved.is_empty_identifier() {
             return Err(RuleError::InvalidSort {
                 name: name.to_string(),
@@ -499,7 +499,7 @@ impl<'a> Compiler<'a> {
             Operand::Number(number) => {
                 Ok(Resolved::plain(SqlFragment::param(number_value(number)?)))
             }
-            Operand::Identifier { name, position } => self.resolve_identifier(name, *position),
+            Operand::Identifier { name, .. } => self.resolve_identifier(name),
             Operand::Function {
                 name, arguments, ..
             } => self.resolve_function(name, arguments),
@@ -604,7 +604,7 @@ impl<'a> Compiler<'a> {
     }
 
     /// Resolves a field path, `@request.*`, `@collection.*`, macro or keyword.
-    fn resolve_identifier(&mut self, name: &str, _position: usize) -> Result<Resolved, RuleError> {
+    fn resolve_identifier(&mut self, name: &str) -> Result<Resolved, RuleError> {
         if let Some(value) = macro_value(name, self.now) {
             return Ok(Resolved::plain(SqlFragment::param(value)));
         }

@@ -149,10 +149,19 @@ pub fn compile_sort(sort: &str, ctx: &CompileContext) -> Result<SqlFragment, Rul
 }
 
 /// Checks that a rule parses and that every identifier in it resolves, as PocketBase
-/// does when a collection is saved. The empty rule (anyone) is valid.
+/// does when a collection is saved: against an empty request (so `@request.auth.*`
+/// resolves to `NULL`) and with hidden fields allowed, whatever `ctx` says about those.
+/// `ctx.collection` should be the collection as it will be saved. The empty rule
+/// (anyone) is valid.
 pub fn check_rule(rule: &str, ctx: &CompileContext) -> Result<(), RuleError> {
     if rule.trim().is_empty() {
         return Ok(());
     }
-    compile::compile_filter(rule, ctx).map(|_| ())
+    let empty_request = RequestInfo::default();
+    let check_ctx = CompileContext {
+        request: &empty_request,
+        allow_hidden_fields: true,
+        ..*ctx
+    };
+    compile::compile_filter(rule, &check_ctx).map(|_| ())
 }
