@@ -3,9 +3,10 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::{Value, json};
 
-use super::error::{ApiError, SOMETHING_WENT_WRONG};
+use super::error::ApiError;
 use super::request::{Ctx, bool_param, int_param, json_object, query_map, read_body};
 use crate::service::App;
+use crate::service::collections::CollectionQuery;
 use crate::service::records::{DEFAULT_PER_PAGE, MAX_PER_PAGE};
 
 async fn json_body(app: &App, payload: web::Payload) -> Result<Value, ApiError> {
@@ -28,11 +29,14 @@ pub async fn list(
         n if n <= 0 => DEFAULT_PER_PAGE,
         n => n.min(MAX_PER_PAGE),
     };
-    if query.get("filter").is_some_and(|f| !f.trim().is_empty()) {
-        // Collection filtering is not supported yet; refuse rather than ignore it.
-        return Err(ApiError::bad_request(SOMETHING_WENT_WRONG));
-    }
-    let result = app.list_collections(&superuser, page, per_page, bool_param(&query, "skipTotal"));
+    let query = CollectionQuery {
+        page,
+        per_page,
+        filter: query.get("filter").cloned().unwrap_or_default(),
+        sort: query.get("sort").cloned().unwrap_or_default(),
+        skip_total: bool_param(&query, "skipTotal"),
+    };
+    let result = app.list_collections(&superuser, query).await?;
     let (total_items, total_pages) = match result.total {
         Some(total) => (total, (total + per_page - 1) / per_page),
         None => (-1, -1),

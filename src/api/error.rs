@@ -14,18 +14,18 @@ pub const NOT_FOUND: &str = "The requested resource wasn't found.";
 /// An error answer, serialized exactly as PocketBase does.
 #[derive(Debug, Serialize)]
 pub struct ApiError {
-    pub data: Value,
+    pub data: Box<Value>,
     pub message: String,
     pub status: u16,
     /// The internal cause, logged, never sent.
     #[serde(skip)]
-    pub cause: Option<String>,
+    pub cause: Option<Box<str>>,
 }
 
 impl ApiError {
     pub fn new(status: u16, message: impl Into<String>) -> ApiError {
         ApiError {
-            data: Value::Object(Map::new()),
+            data: Box::new(Value::Object(Map::new())),
             message: message.into(),
             status,
             cause: None,
@@ -41,7 +41,7 @@ impl ApiError {
     }
 
     pub fn with_data(mut self, data: Value) -> ApiError {
-        self.data = data;
+        self.data = Box::new(data);
         self
     }
 }
@@ -85,15 +85,15 @@ impl From<ServiceError> for ApiError {
             ServiceError::TooManyRequests => ApiError::new(429, "Too Many Requests."),
             ServiceError::RuleEval(cause) => {
                 let mut error = ApiError::bad_request(SOMETHING_WENT_WRONG);
-                error.cause = Some(cause);
+                error.cause = Some(cause.into());
                 error
             }
             ServiceError::Store(cause) => {
                 let mut error = ApiError::new(500, SOMETHING_WENT_WRONG);
                 if cfg!(debug_assertions) {
-                    error.data = serde_json::json!({"debug": cause.to_string()});
+                    error.data = Box::new(serde_json::json!({"debug": cause.to_string()}));
                 }
-                error.cause = Some(format!("{cause:?}"));
+                error.cause = Some(format!("{cause:?}").into());
                 error
             }
         }

@@ -129,7 +129,7 @@ impl App {
             &LoadedRecord {
                 collection,
                 values: record,
-                expand: Map::new(),
+                expand: None,
             },
         );
         Ok(json!({"record": json, "token": token}))

@@ -22,6 +22,35 @@ pub struct CollectionPage {
     pub total: Option<i64>,
 }
 
+/// The query parameters of the collections list.
+#[derive(Debug, Clone, Default)]
+pub struct CollectionQuery {
+    pub page: i64,
+    pub per_page: i64,
+    pub filter: String,
+    pub sort: String,
+    pub skip_total: bool,
+}
+
+/// The `_collections` system table described as a collection, so that `?filter=` and
+/// `?sort=` on the collections list go through the same compiler as records.
+fn collections_table() -> Collection {
+    let text = || FieldKind::Text {
+        min: 0,
+        max: 0,
+        pattern: String::new(),
+        autogenerate_pattern: String::new(),
+        primary_key: false,
+    };
+    let mut table = Collection::new("_collections", CollectionKind::Base);
+    table.fields.push(Field::new("name", text()));
+    table.fields.push(Field::new("type", text()));
+    table.fields.push(Field::new("system", FieldKind::Bool));
+    table.fields.push(Field::new("created", text()));
+    table.fields.push(Field::new("updated", text()));
+    table
+}
+
 enum Change {
     Create(Collection),
     Update {
@@ -30,6 +59,8 @@ enum Change {
     },
     Delete(Arc<Collection>),
 }
+
+const SOMETHING_WENT_WRONG: &str = "Something went wrong while processing your request.";
 
 fn validation(message: &str, errors: FieldErrors) -> ServiceError {
     ServiceError::Validation {
@@ -40,28 +71,56 @@ fn validation(message: &str, errors: FieldErrors) -> ServiceError {
 
 impl App {
     /// `GET /api/collections`
-    pub fn list_collections(
+    pub async fn list_collections(
         &self,
         _superuser: &Superuser<'_>,
-        page: i64,
-        per_page: i64,
-        skip_total: bool,
-    ) -> CollectionPage {
+        query: CollectionQuery,
+    ) -> ServiceResult<CollectionPage> {
         let schema = self.schema();
-        let all = schema.all();
-        let start = ((page - 1) * per_page).max(0) as usize;
-        let items = all
-            .iter()
-            .skip(start)
-            .take(per_page as usize)
-            .cloned()
-            .collect();
-        CollectionPage {
-            items,
-            page,
-            per_page,
-            total: (!skip_total).then_some(all.len() as i64),
+        let meta = Arc::new(collections_table());
+        let meta_schema = Schema::new(vec![(*meta).clone()]);
+        let request = RequestInfo::default();
+        let compile = CompileContext {
+            collection: &meta,
+            schema: &meta_schema,
+            request: &request,
+            table_alias: &meta.name,
+            allow_hidden_fields: true,
+            now: None,
+        };
+        let bad = |_| ServiceError::BadRequest(SOMETHING_WENT_WRONG.into());
+        let mut conditions = vec![];
+        if !query.filter.trim().is_empty() {
+            conditions.push(rules::compile_filter(&query.filter, &compile).map_err(bad)?);
         }
+        let order = if query.sort.trim().is_empty() {
+            None
+        } else {
+            Some(rules::compile_sort(&query.sort, &compile).map_err(bad)?)
+        };
+        let list = records::ListQuery {
+            conditions,
+            order,
+            limit: query.per_page,
+            offset: (query.page - 1).saturating_mul(query.per_page),
+            count_total: !query.skip_total,
+        };
+        let result = self
+            .store
+            .read(move |conn| records::list(conn, &meta, &list))
+            .await?;
+        let items = result
+            .rows
+            .iter()
+            .filter_map(|row| row.get("id").and_then(Value::as_str))
+            .filter_map(|id| schema.by_id(id).cloned())
+            .collect();
+        Ok(CollectionPage {
+            items,
+            page: query.page,
+            per_page: query.per_page,
+            total: result.total,
+        })
     }
 
     /// `GET /api/collections/{idOrName}`

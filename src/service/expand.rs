@@ -86,6 +86,10 @@ pub fn expand_records<'a>(
                 else {
                     continue;
                 };
+                // As in PocketBase, a resolved expand is present in the answer even if empty.
+                for record in &mut records {
+                    record.expand.get_or_insert_with(Map::new);
+                }
                 let by_id: BTreeMap<String, Value> = related
                     .iter()
                     .map(|record| (record_id(&record.values), app.record_json(ctx, record)))
@@ -104,7 +108,10 @@ pub fn expand_records<'a>(
                     } else {
                         found.into_iter().next().unwrap_or(Value::Null)
                     };
-                    record.expand.insert(key.clone(), value);
+                    record
+                        .expand
+                        .get_or_insert_with(Map::new)
+                        .insert(key.clone(), value);
                 }
             } else if let Some((source_name, field_name)) = key.split_once("_via_") {
                 let Some(source) = schema.get(source_name).cloned() else {
@@ -148,8 +155,9 @@ pub fn expand_records<'a>(
                         .take(MAX_BACK_RELATIONS)
                         .map(|candidate| app.record_json(ctx, candidate))
                         .collect();
+                    let expand = record.expand.get_or_insert_with(Map::new);
                     if !found.is_empty() {
-                        record.expand.insert(key.clone(), Value::Array(found));
+                        expand.insert(key.clone(), Value::Array(found));
                     }
                 }
             }
@@ -195,7 +203,7 @@ async fn load_related(
         .map(|values| LoadedRecord {
             collection: target.clone(),
             values,
-            expand: Map::new(),
+            expand: None,
         })
         .collect();
     if subtree.is_empty() || related.is_empty() {

@@ -45,7 +45,8 @@ pub struct ShapeParams {
 pub struct LoadedRecord {
     pub collection: Arc<Collection>,
     pub values: Map<String, Value>,
-    pub expand: Map<String, Value>,
+    /// `None` when nothing was expanded; `Some` (maybe empty) once an expand resolved.
+    pub expand: Option<Map<String, Value>>,
 }
 
 const SOMETHING_WENT_WRONG: &str = "Something went wrong while processing your request.";
@@ -124,8 +125,8 @@ impl App {
             options.show_email = options.show_email || own;
         }
         let mut map = record::to_json(&record.collection, &record.values, &options);
-        if !record.expand.is_empty() {
-            insert_sorted(&mut map, "expand", Value::Object(record.expand.clone()));
+        if let Some(expand) = &record.expand {
+            insert_sorted(&mut map, "expand", Value::Object(expand.clone()));
         }
         Value::Object(map)
     }
@@ -209,7 +210,7 @@ impl App {
             .map(|values| LoadedRecord {
                 collection: collection.clone(),
                 values,
-                expand: Map::new(),
+                expand: None,
             })
             .collect();
         if !tree.is_empty() {
@@ -292,7 +293,7 @@ impl App {
         let mut records = vec![LoadedRecord {
             collection,
             values,
-            expand: Map::new(),
+            expand: None,
         }];
         if !tree.is_empty() {
             records = expand_records(self, ctx, schema, records, &tree).await?;
@@ -529,14 +530,24 @@ impl App {
             Err(mut errors) => {
                 let mut named = Map::new();
                 for field in &collection.fields {
-                    if !matches!(field.kind, FieldKind::Relation { .. }) || errors.contains(&field.name) {
+                    if !matches!(field.kind, FieldKind::Relation { .. })
+                        || errors.contains(&field.name)
+                    {
                         continue;
                     }
                     let mut ids = vec![];
-                    for key in [field.name.clone(), format!("{}+", field.name), format!("+{}", field.name)] {
+                    for key in [
+                        field.name.clone(),
+                        format!("{}+", field.name),
+                        format!("+{}", field.name),
+                    ] {
                         match body.get(&key) {
-                            Some(Value::String(id)) if !id.is_empty() => ids.push(Value::String(id.clone())),
-                            Some(Value::Array(items)) => ids.extend(items.iter().filter(|item| item.is_string()).cloned()),
+                            Some(Value::String(id)) if !id.is_empty() => {
+                                ids.push(Value::String(id.clone()))
+                            }
+                            Some(Value::Array(items)) => {
+                                ids.extend(items.iter().filter(|item| item.is_string()).cloned())
+                            }
                             _ => {}
                         }
                     }
@@ -549,11 +560,16 @@ impl App {
                     let check_collection = collection.clone();
                     let relation_errors = self
                         .store
-                        .read(move |conn| check_relations(conn, &check_schema, &check_collection, &named))
+                        .read(move |conn| {
+                            check_relations(conn, &check_schema, &check_collection, &named)
+                        })
                         .await?;
                     errors.merge(relation_errors);
                 }
-                Err(ServiceError::Validation { message: failed.into(), errors })
+                Err(ServiceError::Validation {
+                    message: failed.into(),
+                    errors,
+                })
             }
         }
     }

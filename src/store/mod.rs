@@ -40,6 +40,36 @@ fn configure(conn: &mut Connection, query_only: bool) -> rusqlite::Result<()> {
         conn.execute_batch("PRAGMA query_only = ON;")?;
     }
     conn.set_prepared_statement_cache_capacity(256);
+    register_functions(conn)?;
+    Ok(())
+}
+
+/// Adds the math functions filters need (`geoDistance` compiles to acos/cos/sin/radians),
+/// since the bundled SQLite is built without its math extension.
+pub fn register_functions(conn: &Connection) -> rusqlite::Result<()> {
+    use rusqlite::functions::FunctionFlags;
+    let flags = FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC;
+    type Unary = fn(f64) -> f64;
+    let unary: [(&str, Unary); 4] = [
+        ("acos", f64::acos),
+        ("cos", f64::cos),
+        ("sin", f64::sin),
+        ("radians", f64::to_radians),
+    ];
+    for (name, function) in unary {
+        conn.create_scalar_function(name, 1, flags, move |ctx| {
+            let value: Option<f64> = ctx.get(0)?;
+            // acos of a value a rounding error past 1 is NaN; clamp like a careful caller would.
+            Ok(value.map(|v| {
+                let v = if name == "acos" {
+                    v.clamp(-1.0, 1.0)
+                } else {
+                    v
+                };
+                function(v)
+            }))
+        })?;
+    }
     Ok(())
 }
 

@@ -490,7 +490,7 @@ impl Collection {
                 "The name shouldn't match with an existing internal table.",
             );
         } else if let Some(other) = schema.get(&self.name)
-            && other.id != self.id
+            && (previous.is_none() || other.id != self.id)
         {
             errors.add(
                 "name",

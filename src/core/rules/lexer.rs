@@ -150,12 +150,24 @@ pub(super) fn tokenize(input: &str) -> Result<Vec<Token>, RuleError> {
             let mut closed = false;
             while index < characters.len() {
                 let current = characters[index];
-                if current == '\\' && characters.get(index + 1) == Some(&character) {
-                    // Only an escaped quote of the same kind is unescaped (as fexpr does);
-                    // other backslashes stay, so LIKE escapes such as `\%` survive.
-                    text.push(character);
-                    index += 2;
-                    continue;
+                if current == '\\' {
+                    // PocketBase unescapes `\\`, `\"`, `\'`, `\n`, `\t` and `\r` (the SDKs
+                    // quote values with JSON.stringify); any other backslash stays, so LIKE
+                    // escapes such as `\%` survive.
+                    let unescaped = match characters.get(index + 1) {
+                        Some('\\') => Some('\\'),
+                        Some('"') => Some('"'),
+                        Some('\'') => Some('\''),
+                        Some('n') => Some('\n'),
+                        Some('t') => Some('\t'),
+                        Some('r') => Some('\r'),
+                        _ => None,
+                    };
+                    if let Some(unescaped) = unescaped {
+                        text.push(unescaped);
+                        index += 2;
+                        continue;
+                    }
                 }
                 if current == character {
                     closed = true;

@@ -1188,10 +1188,9 @@ fn user_values_do_not_escape_json_paths_or_identifiers() {
 
 #[test]
 fn geo_distance_needs_sqlite_math_functions() {
-    // FIXME: the bundled SQLite is built without SQLITE_ENABLE_MATH_FUNCTIONS, so
-    // `geoDistance` compiles but cannot run until the store registers acos/cos/sin/radians
-    // (or builds SQLite with LIBSQLITE3_FLAGS=-DSQLITE_ENABLE_MATH_FUNCTIONS). When that
-    // lands, this test should assert that p1 (1, 2) is within 5 km of (1, 2).
+    // The bundled SQLite is built without SQLITE_ENABLE_MATH_FUNCTIONS: a bare connection
+    // cannot run `geoDistance`. The store registers acos/cos/sin/radians on every
+    // connection (`store::register_functions`), and the black-box API tests run it there.
     let fixture = Fixture::new();
     let conn = fixture_database(&fixture.schema);
     let request = request_user1();
