@@ -12,3 +12,6 @@ pub mod core;
 pub mod server;
 pub mod service;
 pub mod store;
+
+#[cfg(test)]
+mod tests;

@@ -1279,6 +1279,87 @@ fn field_mut<'a>(c: &'a mut Value, name: &str) -> &'a mut Value {
 }
 
 #[test]
+fn view_collections_are_read_only_selects() {
+    let (s, _fx) = fresh();
+    let bad = s.post(
+        "/api/collections",
+        Auth::Superuser,
+        json!({"name": "broken", "type": "view", "viewQuery": "SELECT nope FROM posts"}),
+    );
+    assert_eq!(bad.status, 400, "{}", bad.text);
+    assert_eq!(
+        bad.json["data"]["viewQuery"]["code"],
+        "validation_invalid_view_query"
+    );
+    let created = s.must(
+        "POST",
+        "/api/collections",
+        Auth::Superuser,
+        Body::Json(json!({
+            "name": "published_posts",
+            "type": "view",
+            "listRule": "",
+            "viewRule": "",
+            "viewQuery": "SELECT id, title, views FROM posts WHERE published = 1",
+        })),
+        200,
+    );
+    assert!(is_pb_date(&created["created"]), "{created}");
+    let fields: Vec<(String, String)> = created["fields"]
+        .as_array()
+        .expect("fields")
+        .iter()
+        .map(|f| {
+            (
+                f["name"].as_str().unwrap_or("").into(),
+                f["type"].as_str().unwrap_or("").into(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        fields,
+        [("id", "text"), ("title", "text"), ("views", "number")]
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+    );
+    let list = s.get(
+        "/api/collections/published_posts/records?sort=views",
+        Auth::None,
+    );
+    assert_eq!(list.status, 200, "{}", list.text);
+    assert_eq!(ids(&list), [POST1, POST3]);
+    assert_eq!(list.json["items"][0]["collectionName"], "published_posts");
+    let filtered = s.get(
+        "/api/collections/published_posts/records?filter=views%20%3E%2015",
+        Auth::None,
+    );
+    assert_eq!(ids(&filtered), [POST3]);
+    let one = s.get(
+        &format!("/api/collections/published_posts/records/{POST1}"),
+        Auth::None,
+    );
+    assert_eq!(one.json["title"], "Hello world");
+    for auth in [Auth::None, Auth::Superuser] {
+        let write = s.post(
+            "/api/collections/published_posts/records",
+            auth.clone(),
+            json!({"title": "x"}),
+        );
+        assert_eq!(write.status, 400, "{}", write.text);
+        assert_eq!(write.json["message"], "Unsupported collection type.");
+        let delete = s.delete(
+            &format!("/api/collections/published_posts/records/{POST1}"),
+            auth,
+        );
+        assert_eq!(delete.status, 400, "{}", delete.text);
+    }
+    let still = s.get(
+        &format!("/api/collections/posts/records/{POST1}"),
+        Auth::Superuser,
+    );
+    assert_eq!(still.status, 200, "the source row must survive");
+}
+
+#[test]
 fn schema_changes_keep_data() {
     let (s, _fx) = fresh();
     // Rename a field: its data moves with it.

@@ -51,7 +51,7 @@ pub fn bootstrap(store: &Store) -> StoreResult<()> {
 }
 
 fn parse_collection(json: &Value) -> StoreResult<Collection> {
-    Collection::from_json(json, None).map_err(|errors| {
+    Collection::from_storage_json(json).map_err(|errors| {
         StoreError::Other(format!(
             "invalid collection in migration: {}",
             errors.to_json()

@@ -49,6 +49,8 @@ pub struct LoadedRecord {
     pub expand: Option<Map<String, Value>>,
 }
 
+/// PocketBase's answer to writes on view collections.
+const UNSUPPORTED_COLLECTION: &str = "Unsupported collection type.";
 const SOMETHING_WENT_WRONG: &str = "Something went wrong while processing your request.";
 
 fn bad_request() -> ServiceError {
@@ -316,7 +318,7 @@ impl App {
             .ok_or(ServiceError::MissingCollection)?;
         let failed = "Failed to create record.";
         if collection.is_view() {
-            return Err(ServiceError::BadRequest(failed.into()));
+            return Err(ServiceError::BadRequest(UNSUPPORTED_COLLECTION.into()));
         }
         let rule =
             self.rule_condition(&collection.rules.create, ctx, &collection, &schema, &body)?;
@@ -400,7 +402,7 @@ impl App {
             .ok_or(ServiceError::MissingCollection)?;
         let failed = "Failed to update record.";
         if collection.is_view() {
-            return Err(ServiceError::BadRequest(failed.into()));
+            return Err(ServiceError::BadRequest(UNSUPPORTED_COLLECTION.into()));
         }
         let rule =
             self.rule_condition(&collection.rules.update, ctx, &collection, &schema, &body)?;
@@ -482,9 +484,7 @@ impl App {
             .cloned()
             .ok_or(ServiceError::MissingCollection)?;
         if collection.is_view() {
-            return Err(ServiceError::BadRequest(
-                "View collection records cannot be deleted.".into(),
-            ));
+            return Err(ServiceError::BadRequest(UNSUPPORTED_COLLECTION.into()));
         }
         let rule = self.rule_condition(
             &collection.rules.delete,

@@ -44,7 +44,7 @@ pub fn load_collections(conn: &Connection) -> StoreResult<Vec<Collection>> {
         let data = row?;
         let json: Value = serde_json::from_str(&data)
             .map_err(|error| StoreError::Other(format!("corrupt collection JSON: {error}")))?;
-        let collection = Collection::from_json(&json, None).map_err(|errors| {
+        let collection = Collection::from_storage_json(&json).map_err(|errors| {
             StoreError::Other(format!(
                 "stored collection does not parse: {:?}",
                 errors.to_json()

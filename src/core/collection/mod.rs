@@ -468,6 +468,22 @@ impl Collection {
         errors.into_result().map(|()| collection)
     }
 
+    /// Reads a collection as stored (`to_storage_json`), keeping its timestamps, which
+    /// client input may not set.
+    pub fn from_storage_json(input: &Value) -> Result<Collection, FieldErrors> {
+        let mut collection = Collection::from_json(input, None)?;
+        let text = |key: &str| {
+            input
+                .get(key)
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string()
+        };
+        collection.created = text("created");
+        collection.updated = text("updated");
+        Ok(collection)
+    }
+
     /// Checks the collection against the rest of `schema`. `previous` is the stored version
     /// when this is an update. Rule syntax and view queries are checked by the service,
     /// which owns the rules compiler and the database.
