@@ -193,7 +193,10 @@ async fn load_related(
         .read(move |conn| match lookup {
             Lookup::ById(ids) => rows::get_many(conn, &loaded_target, &ids, &conditions),
             Lookup::Referencing { field, ids } => match loaded_target.field(&field) {
-                Some(field) => rows::referencing(conn, &loaded_target, field, &ids, &conditions),
+                Some(field) => {
+                    let limit = (MAX_BACK_RELATIONS * ids.len()) as i64;
+                    rows::referencing(conn, &loaded_target, field, &ids, &conditions, limit)
+                }
                 None => Ok(vec![]),
             },
         })

@@ -342,46 +342,14 @@ impl App {
             .and_then(Value::as_str)
             .unwrap_or_default()
             .to_string();
-        let write_collection = collection.clone();
-        let write_schema = schema.clone();
-        let values = prepared.values;
-        let outcome = self
-            .store
-            .write(move |tx| {
-                let errors = check_relations(tx, &write_schema, &write_collection, &values)?;
-                if !errors.is_empty() {
-                    return Ok(Err(errors));
-                }
-                if let Err(error) = rows::insert(tx, &write_collection, &values) {
-                    return match unique_errors(&error) {
-                        Some(errors) => Ok(Err(errors)),
-                        None => Err(error),
-                    };
-                }
-                if let Some(rule) = rule {
-                    let id = values.get("id").and_then(Value::as_str).unwrap_or_default();
-                    if rows::get(tx, &write_collection, id, &[rule])?.is_none() {
-                        return Err(StoreError::NotFound);
-                    }
-                }
-                Ok(Ok(()))
-            })
-            .await;
-        match outcome {
-            Ok(Ok(())) => {}
-            Ok(Err(errors)) => {
-                return Err(ServiceError::Validation {
-                    message: failed.into(),
-                    errors,
-                });
-            }
-            Err(StoreError::NotFound) => return Err(ServiceError::BadRequest(failed.into())),
-            Err(StoreError::Sqlite(error)) => {
-                tracing::error!(%error, "RuleEval: create rule check failed");
-                return Err(ServiceError::BadRequest(failed.into()));
-            }
-            Err(other) => return Err(other.into()),
-        }
+        self.write_record(
+            &schema,
+            &collection,
+            prepared.values,
+            Write::Insert { rule },
+            failed,
+        )
+        .await?;
         let values = self.load_with_rule(&collection, &id, None).await?;
         self.respond(ctx, &schema, collection, values, &shape).await
     }
@@ -427,7 +395,7 @@ impl App {
                     let mut errors = FieldErrors::new();
                     errors.add(
                         "oldPassword",
-                        ErrorCode::InvalidValue,
+                        ErrorCode::InvalidOldPassword,
                         "Missing or invalid old password.",
                     );
                     return Err(ServiceError::Validation {
@@ -441,32 +409,9 @@ impl App {
                 .values
                 .insert("password".into(), Value::String(hash));
         }
-        let write_collection = collection.clone();
-        let write_schema = schema.clone();
-        let values = prepared.values;
-        let record_id = id.to_string();
-        let outcome = self
-            .store
-            .write(move |tx| {
-                let errors = check_relations(tx, &write_schema, &write_collection, &values)?;
-                if !errors.is_empty() {
-                    return Ok(Err(errors));
-                }
-                match rows::update(tx, &write_collection, &record_id, &values) {
-                    Ok(()) => Ok(Ok(())),
-                    Err(error) => match unique_errors(&error) {
-                        Some(errors) => Ok(Err(errors)),
-                        None => Err(error),
-                    },
-                }
-            })
+        let update = Write::Update { id: id.to_string() };
+        self.write_record(&schema, &collection, prepared.values, update, failed)
             .await?;
-        if let Err(errors) = outcome {
-            return Err(ServiceError::Validation {
-                message: failed.into(),
-                errors,
-            });
-        }
         let values = self.load_with_rule(&collection, id, None).await?;
         self.respond(ctx, &schema, collection, values, &shape).await
     }
@@ -513,7 +458,72 @@ impl App {
     }
 }
 
+/// What `write_record` does with the prepared values.
+enum Write {
+    /// Inserts them; `rule` (the create rule) must then match the new row.
+    Insert {
+        rule: Option<SqlFragment>,
+    },
+    Update {
+        id: String,
+    },
+}
+
 impl App {
+    /// Writes prepared values in one transaction: relation ids must exist, a UNIQUE
+    /// violation becomes `validation_not_unique` on its fields, and a new row must pass the
+    /// create rule (PocketBase checks it against the inserted row, then rolls back).
+    async fn write_record(
+        &self,
+        schema: &Arc<Schema>,
+        collection: &Arc<Collection>,
+        values: Map<String, Value>,
+        write: Write,
+        failed: &str,
+    ) -> ServiceResult<()> {
+        let write_collection = collection.clone();
+        let write_schema = schema.clone();
+        let outcome = self
+            .store
+            .write(move |tx| {
+                let errors = check_relations(tx, &write_schema, &write_collection, &values)?;
+                if !errors.is_empty() {
+                    return Ok(Err(errors));
+                }
+                let written = match &write {
+                    Write::Insert { .. } => rows::insert(tx, &write_collection, &values),
+                    Write::Update { id } => rows::update(tx, &write_collection, id, &values),
+                };
+                if let Err(error) = written {
+                    return match unique_errors(&error) {
+                        Some(errors) => Ok(Err(errors)),
+                        None => Err(error),
+                    };
+                }
+                if let Write::Insert { rule: Some(rule) } = write {
+                    let id = values.get("id").and_then(Value::as_str).unwrap_or_default();
+                    if rows::get(tx, &write_collection, id, &[rule])?.is_none() {
+                        return Err(StoreError::NotFound);
+                    }
+                }
+                Ok(Ok(()))
+            })
+            .await;
+        match outcome {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(errors)) => Err(ServiceError::Validation {
+                message: failed.into(),
+                errors,
+            }),
+            Err(StoreError::NotFound) => Err(ServiceError::BadRequest(failed.into())),
+            Err(StoreError::Sqlite(error)) => {
+                tracing::error!(%error, "RuleEval: create rule check failed");
+                Err(ServiceError::BadRequest(failed.into()))
+            }
+            Err(other) => Err(other.into()),
+        }
+    }
+
     /// Normalizes and validates a record body. When it fails, the relation ids it names
     /// are checked too, so every field error is reported at once as PocketBase does.
     async fn prepare_record(
@@ -680,7 +690,7 @@ fn cascade_inner(
         let FieldKind::Relation { cascade_delete, .. } = &field.kind else {
             continue;
         };
-        let found = rows::referencing(conn, &referencing, &field, ids, &[])?;
+        let found = rows::referencing(conn, &referencing, &field, ids, &[], i64::MAX)?;
         for row in found {
             let row_id = row
                 .get("id")

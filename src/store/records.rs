@@ -104,6 +104,42 @@ pub fn list(
     Ok(ListResult { rows, total })
 }
 
+/// The rows matching `first` (SQL with one `?`, bound to `value`) and every condition,
+/// at most `limit` of them.
+fn select_where(
+    conn: &Connection,
+    collection: &Collection,
+    first: String,
+    value: SqlParam,
+    conditions: &[SqlFragment],
+    limit: i64,
+) -> StoreResult<Vec<Map<String, Value>>> {
+    let table = Ident::new(&collection.name);
+    let mut params = vec![value];
+    let mut all = vec![SqlFragment {
+        sql: first,
+        params: vec![],
+    }];
+    all.extend(conditions.iter().cloned());
+    let filter = where_clause(&all, &mut params);
+    params.push(SqlParam::Integer(limit));
+    let sql = format!(
+        "SELECT {} FROM {table}{filter} LIMIT ?",
+        select_columns(collection)
+    );
+    let mut statement = conn.prepare_cached(&sql)?;
+    let rows = statement
+        .query_map(params_from_iter(params.iter()), |row| {
+            read_row(collection, row)
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
+}
+
+fn json_list(ids: &[String]) -> SqlParam {
+    SqlParam::Text(Value::from(ids.to_vec()).to_string())
+}
+
 /// One row by id, if it exists and matches every condition.
 pub fn get(
     conn: &Connection,
@@ -111,23 +147,16 @@ pub fn get(
     id: &str,
     conditions: &[SqlFragment],
 ) -> StoreResult<Option<Map<String, Value>>> {
-    let table = Ident::new(&collection.name);
-    let mut params = vec![SqlParam::Text(id.to_string())];
-    let mut all = vec![SqlFragment {
-        sql: format!("{table}.`id` = ?"),
-        params: vec![],
-    }];
-    all.extend(conditions.iter().cloned());
-    let filter = where_clause(&all, &mut params);
-    let sql = format!(
-        "SELECT {} FROM {table}{filter} LIMIT 1",
-        select_columns(collection)
-    );
-    let mut statement = conn.prepare_cached(&sql)?;
-    let mut rows = statement.query_map(params_from_iter(params.iter()), |row| {
-        read_row(collection, row)
-    })?;
-    Ok(rows.next().transpose()?)
+    let first = format!("{}.`id` = ?", Ident::new(&collection.name));
+    let rows = select_where(
+        conn,
+        collection,
+        first,
+        SqlParam::Text(id.into()),
+        conditions,
+        1,
+    )?;
+    Ok(rows.into_iter().next())
 }
 
 /// The rows with these ids (any order; missing ids are skipped).
@@ -140,31 +169,29 @@ pub fn get_many(
     if ids.is_empty() {
         return Ok(vec![]);
     }
-    let table = Ident::new(&collection.name);
-    let mut params = vec![SqlParam::Text(Value::from(ids.to_vec()).to_string())];
-    let mut all = vec![SqlFragment {
-        sql: format!("{table}.`id` IN (SELECT value FROM json_each(?))"),
-        params: vec![],
-    }];
-    all.extend(conditions.iter().cloned());
-    let filter = where_clause(&all, &mut params);
-    let sql = format!("SELECT {} FROM {table}{filter}", select_columns(collection));
-    let mut statement = conn.prepare_cached(&sql)?;
-    let rows = statement
-        .query_map(params_from_iter(params.iter()), |row| {
-            read_row(collection, row)
-        })?
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(rows)
+    let first = format!(
+        "{}.`id` IN (SELECT value FROM json_each(?))",
+        Ident::new(&collection.name)
+    );
+    select_where(
+        conn,
+        collection,
+        first,
+        json_list(ids),
+        conditions,
+        ids.len() as i64,
+    )
 }
 
-/// The rows whose relation `field` holds `id` (single or multiple relation).
+/// The rows whose relation `field` holds one of `ids` (single or multiple relation), at
+/// most `limit` of them.
 pub fn referencing(
     conn: &Connection,
     collection: &Collection,
     field: &Field,
     ids: &[String],
     conditions: &[SqlFragment],
+    limit: i64,
 ) -> StoreResult<Vec<Map<String, Value>>> {
     if ids.is_empty() {
         return Ok(vec![]);
@@ -178,21 +205,14 @@ pub fn referencing(
     } else {
         format!("{table}.{column} IN (SELECT value FROM json_each(?))")
     };
-    let mut params = vec![SqlParam::Text(Value::from(ids.to_vec()).to_string())];
-    let mut all = vec![SqlFragment {
-        sql: membership,
-        params: vec![],
-    }];
-    all.extend(conditions.iter().cloned());
-    let filter = where_clause(&all, &mut params);
-    let sql = format!("SELECT {} FROM {table}{filter}", select_columns(collection));
-    let mut statement = conn.prepare_cached(&sql)?;
-    let rows = statement
-        .query_map(params_from_iter(params.iter()), |row| {
-            read_row(collection, row)
-        })?
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(rows)
+    select_where(
+        conn,
+        collection,
+        membership,
+        json_list(ids),
+        conditions,
+        limit,
+    )
 }
 
 /// How many of `ids` exist in the collection.
