@@ -7,8 +7,10 @@ pub mod auth;
 pub mod collections;
 pub mod expand;
 pub mod fields;
+pub mod mail;
 pub mod migrations;
 pub mod records;
+pub mod settings;
 
 use std::sync::{Arc, RwLock};
 
