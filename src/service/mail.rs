@@ -14,6 +14,8 @@ impl App {
     /// Sends `mail` with the configured SMTP server.
     pub async fn send_mail(&self, mail: Mail) -> ServiceResult<()> {
         let _ = mail;
-        Err(ServiceError::BadRequest("Mail is not configured yet.".into()))
+        Err(ServiceError::BadRequest(
+            "Mail is not configured yet.".into(),
+        ))
     }
 }
