@@ -9,6 +9,7 @@ pub mod api;
 pub mod cli;
 pub mod config;
 pub mod core;
+pub mod realtime;
 pub mod server;
 pub mod service;
 pub mod store;

@@ -7,13 +7,15 @@ use actix_web::middleware::from_fn;
 use actix_web::{HttpServer, web};
 
 use crate::api;
+use crate::realtime::{self, Broker};
 use crate::service::App;
 
 /// Registers everything a lifebase actix app needs; shared by `serve` and in-process tests.
-pub fn configure(app: Arc<App>) -> impl FnOnce(&mut web::ServiceConfig) {
+pub fn configure(app: Arc<App>, broker: Arc<Broker>) -> impl FnOnce(&mut web::ServiceConfig) {
     move |config| {
         config
             .app_data(web::Data::from(app))
+            .app_data(web::Data::from(broker))
             .configure(api::configure);
     }
 }
@@ -22,10 +24,12 @@ pub fn configure(app: Arc<App>) -> impl FnOnce(&mut web::ServiceConfig) {
 pub async fn serve(app: Arc<App>) -> anyhow::Result<()> {
     let address = app.config.http;
     let state = app.clone();
+    let broker = Arc::new(Broker::default());
+    actix_web::rt::spawn(realtime::run(app.clone(), broker.clone()));
     let server = HttpServer::new(move || {
         actix_web::App::new()
             .wrap(from_fn(api::request::load_auth))
-            .configure(configure(state.clone()))
+            .configure(configure(state.clone(), broker.clone()))
             .default_service(web::to(api::not_found))
     })
     .shutdown_timeout(10)

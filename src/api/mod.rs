@@ -6,6 +6,7 @@
 pub mod collections;
 pub mod error;
 pub mod health;
+pub mod realtime;
 pub mod record_auth;
 pub mod records;
 pub mod request;
@@ -20,6 +21,8 @@ pub fn configure(config: &mut web::ServiceConfig) {
         web::scope("/api")
             .route("/health", web::get().to(health::check))
             .route("/health", web::head().to(health::check))
+            .route("/realtime", web::get().to(realtime::connect))
+            .route("/realtime", web::post().to(realtime::set_subscriptions))
             .route("/collections", web::get().to(collections::list))
             .route("/collections", web::post().to(collections::create))
             .route("/collections/import", web::put().to(collections::import))

@@ -5,10 +5,12 @@
 
 pub mod auth;
 pub mod collections;
+pub mod events;
 pub mod expand;
 pub mod fields;
 pub mod mail;
 pub mod migrations;
+pub mod realtime;
 pub mod records;
 pub mod settings;
 
@@ -151,6 +153,8 @@ pub struct App {
     schema: RwLock<Arc<Schema>>,
     /// Serializes schema changes, so two never race on the same snapshot.
     schema_change: tokio::sync::Mutex<()>,
+    /// Committed record changes, for realtime and every other subscriber.
+    pub events: Arc<events::EventBus>,
 }
 
 impl App {
@@ -166,6 +170,7 @@ impl App {
             store,
             schema: RwLock::new(Arc::new(Schema::new(collections))),
             schema_change: tokio::sync::Mutex::new(()),
+            events: Arc::new(events::EventBus::default()),
         }))
     }
 

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use rusqlite::Connection;
 use serde_json::{Map, Value, json};
 
+use super::events::{Change, RecordAction};
 use super::expand::{ExpandTree, expand_records};
 use super::fields::FieldPicker;
 use super::{App, RequestContext, ServiceError, ServiceResult};
@@ -410,9 +411,9 @@ impl App {
                 .insert("password".into(), Value::String(hash));
         }
         let update = Write::Update { id: id.to_string() };
-        self.write_record(&schema, &collection, prepared.values, update, failed)
+        let values = self
+            .write_record(&schema, &collection, prepared.values, update, failed)
             .await?;
-        let values = self.load_with_rule(&collection, id, None).await?;
         self.respond(ctx, &schema, collection, values, &shape).await
     }
 
@@ -438,23 +439,31 @@ impl App {
             &schema,
             &Map::new(),
         )?;
-        self.load_with_rule(&collection, id, rule).await?;
+        let record = self.load_with_rule(&collection, id, rule).await?;
         let ids = vec![id.to_string()];
+        let events = self.events.clone();
         self.store
-            .write(move |tx| {
-                cascade_delete(tx, &schema, &collection, &ids)?;
-                for id in &ids {
-                    rows::delete(tx, &collection, id)?;
-                }
-                Ok(())
-            })
+            .write_then(
+                move |tx| {
+                    let mut changes = cascade_delete(tx, &schema, &collection, &ids)?;
+                    rows::delete(tx, &collection, &ids[0])?;
+                    changes.push(Change {
+                        action: RecordAction::Delete,
+                        collection,
+                        record,
+                    });
+                    Ok(changes)
+                },
+                move |changes| events.publish(changes.clone()),
+            )
             .await
             .map_err(|error| match error {
                 StoreError::Constraint { .. } | StoreError::Other(_) => ServiceError::BadRequest(
                     "Failed to delete record. Make sure that the record is not part of a required relation reference.".into(),
                 ),
                 other => other.into(),
-            })
+            })?;
+        Ok(())
     }
 }
 
@@ -480,37 +489,62 @@ impl App {
         values: Map<String, Value>,
         write: Write,
         failed: &str,
-    ) -> ServiceResult<()> {
+    ) -> ServiceResult<Map<String, Value>> {
         let write_collection = collection.clone();
+        let event_collection = collection.clone();
         let write_schema = schema.clone();
+        let events = self.events.clone();
+        let action = match write {
+            Write::Insert { .. } => RecordAction::Create,
+            Write::Update { .. } => RecordAction::Update,
+        };
         let outcome = self
             .store
-            .write(move |tx| {
-                let errors = check_relations(tx, &write_schema, &write_collection, &values)?;
-                if !errors.is_empty() {
-                    return Ok(Err(errors));
-                }
-                let written = match &write {
-                    Write::Insert { .. } => rows::insert(tx, &write_collection, &values),
-                    Write::Update { id } => rows::update(tx, &write_collection, id, &values),
-                };
-                if let Err(error) = written {
-                    return match unique_errors(&error) {
-                        Some(errors) => Ok(Err(errors)),
-                        None => Err(error),
-                    };
-                }
-                if let Write::Insert { rule: Some(rule) } = write {
-                    let id = values.get("id").and_then(Value::as_str).unwrap_or_default();
-                    if rows::get(tx, &write_collection, id, &[rule])?.is_none() {
-                        return Err(StoreError::NotFound);
+            .write_then(
+                move |tx| {
+                    let errors = check_relations(tx, &write_schema, &write_collection, &values)?;
+                    if !errors.is_empty() {
+                        return Ok(Err(errors));
                     }
-                }
-                Ok(Ok(()))
-            })
+                    let id = match &write {
+                        Write::Insert { .. } => {
+                            values.get("id").and_then(Value::as_str).unwrap_or_default()
+                        }
+                        Write::Update { id } => id.as_str(),
+                    };
+                    let written = match &write {
+                        Write::Insert { .. } => rows::insert(tx, &write_collection, &values),
+                        Write::Update { id } => rows::update(tx, &write_collection, id, &values),
+                    };
+                    if let Err(error) = written {
+                        return match unique_errors(&error) {
+                            Some(errors) => Ok(Err(errors)),
+                            None => Err(error),
+                        };
+                    }
+                    let rule: Vec<SqlFragment> = match &write {
+                        Write::Insert { rule: Some(rule) } => vec![rule.clone()],
+                        _ => vec![],
+                    };
+                    match rows::get(tx, &write_collection, id, &rule)? {
+                        Some(stored) => Ok(Ok(stored)),
+                        // The new row fails the create rule: roll back.
+                        None => Err(StoreError::NotFound),
+                    }
+                },
+                move |outcome| {
+                    if let Ok(stored) = outcome {
+                        events.publish(vec![Change {
+                            action,
+                            collection: event_collection,
+                            record: stored.clone(),
+                        }]);
+                    }
+                },
+            )
             .await;
         match outcome {
-            Ok(Ok(())) => Ok(()),
+            Ok(Ok(stored)) => Ok(stored),
             Ok(Err(errors)) => Err(ServiceError::Validation {
                 message: failed.into(),
                 errors,
@@ -664,9 +698,11 @@ pub(crate) fn cascade_delete(
     schema: &Schema,
     collection: &Collection,
     ids: &[String],
-) -> Result<(), StoreError> {
+) -> Result<Vec<Change>, StoreError> {
     let mut visited = HashSet::new();
-    cascade_inner(conn, schema, collection, ids, &mut visited, 0)
+    let mut changes = vec![];
+    cascade_inner(conn, schema, collection, ids, &mut visited, &mut changes, 0)?;
+    Ok(changes)
 }
 
 fn cascade_inner(
@@ -675,6 +711,7 @@ fn cascade_inner(
     collection: &Collection,
     ids: &[String],
     visited: &mut HashSet<(String, String)>,
+    changes: &mut Vec<Change>,
     depth: usize,
 ) -> Result<(), StoreError> {
     if depth > 32 {
@@ -722,9 +759,15 @@ fn cascade_inner(
                     &referencing,
                     std::slice::from_ref(&row_id),
                     visited,
+                    changes,
                     depth + 1,
                 )?;
                 rows::delete(conn, &referencing, &row_id)?;
+                changes.push(Change {
+                    action: RecordAction::Delete,
+                    collection: referencing.clone(),
+                    record: row,
+                });
             } else if field.required && empty {
                 return Err(StoreError::Other(format!(
                     "{}.{} requires the record",
@@ -732,8 +775,15 @@ fn cascade_inner(
                 )));
             } else {
                 let mut update = Map::new();
-                update.insert(field.name.clone(), remaining);
+                update.insert(field.name.clone(), remaining.clone());
                 rows::update(conn, &referencing, &row_id, &update)?;
+                let mut record = row;
+                record.insert(field.name.clone(), remaining);
+                changes.push(Change {
+                    action: RecordAction::Update,
+                    collection: referencing.clone(),
+                    record,
+                });
             }
         }
     }

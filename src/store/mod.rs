@@ -134,6 +134,29 @@ impl Store {
             .map_err(|error| StoreError::Other(format!("write task failed: {error}")))?
     }
 
+    /// Like `write`, then runs `after_commit` with the result once the transaction has
+    /// committed, while the writer is still held: what it does (publishing events)
+    /// happens in commit order.
+    pub async fn write_then<T, F, A>(&self, work: F, after_commit: A) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&rusqlite::Transaction<'_>) -> StoreResult<T> + Send + 'static,
+        A: FnOnce(&T) + Send + 'static,
+    {
+        let pool = self.writer.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = pool.get()?;
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let value = work(&tx)?;
+            tx.commit()?;
+            after_commit(&value);
+            drop(conn);
+            Ok(value)
+        })
+        .await
+        .map_err(|error| StoreError::Other(format!("write task failed: {error}")))?
+    }
+
     /// The same as `write`, for callers that are not on an async runtime (the CLI).
     pub fn write_sync<T, F>(&self, work: F) -> StoreResult<T>
     where

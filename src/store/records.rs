@@ -324,3 +324,37 @@ pub fn count(conn: &Connection, collection: &Collection) -> StoreResult<i64> {
     let sql = format!("SELECT COUNT(*) FROM {}", Ident::new(&collection.name));
     Ok(conn.query_row(&sql, [], |row| row.get(0))?)
 }
+
+/// Whether a row with `values` (which need not be stored any more, e.g. a deleted record)
+/// matches every condition. The row stands in for the collection's table through a CTE of
+/// the same name, so compiled rules run against it unchanged.
+pub fn snapshot_matches(
+    conn: &Connection,
+    collection: &Collection,
+    values: &Map<String, Value>,
+    conditions: &[SqlFragment],
+) -> StoreResult<bool> {
+    let table = Ident::new(&collection.name);
+    let columns: Vec<String> = collection
+        .fields
+        .iter()
+        .map(|field| Ident::new(&field.name).to_string())
+        .collect();
+    let mut params: Vec<SqlParam> = collection
+        .fields
+        .iter()
+        .map(|field| match values.get(&field.name) {
+            Some(value) => to_column(field, value),
+            None => to_column(field, &field.kind.zero_value()),
+        })
+        .collect();
+    let placeholders = vec!["?"; columns.len()].join(", ");
+    let filter = where_clause(conditions, &mut params);
+    let sql = format!(
+        "WITH {table} ({}) AS (VALUES ({placeholders})) SELECT 1 FROM {table}{filter} LIMIT 1",
+        columns.join(", ")
+    );
+    let mut statement = conn.prepare_cached(&sql)?;
+    let mut rows = statement.query(params_from_iter(params.iter()))?;
+    Ok(rows.next()?.is_some())
+}
