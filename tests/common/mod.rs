@@ -21,6 +21,7 @@ use serde_json::{Value, json};
 
 pub mod fixture;
 pub mod scenario;
+pub mod sse;
 
 pub const SUPERUSER_EMAIL: &str = "root@example.com";
 pub const SUPERUSER_PASSWORD: &str = "Sup3r-secret-pass";
