@@ -5,6 +5,7 @@
 
 pub mod collections;
 pub mod error;
+pub mod files;
 pub mod health;
 pub mod realtime;
 pub mod record_auth;
@@ -21,6 +22,11 @@ pub fn configure(config: &mut web::ServiceConfig) {
         web::scope("/api")
             .route("/health", web::get().to(health::check))
             .route("/health", web::head().to(health::check))
+            .route("/files/token", web::post().to(files::token))
+            .route(
+                "/files/{collection}/{record}/{filename}",
+                web::get().to(files::download),
+            )
             .route("/realtime", web::get().to(realtime::connect))
             .route("/realtime", web::post().to(realtime::set_subscriptions))
             .route("/collections", web::get().to(collections::list))

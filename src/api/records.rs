@@ -3,7 +3,7 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::error::ApiError;
-use super::request::{Ctx, body_object, bool_param, int_param, query_map, read_body};
+use super::request::{Ctx, bool_param, int_param, query_map, record_body};
 use crate::service::App;
 use crate::service::records::{ListParams, ShapeParams};
 
@@ -56,9 +56,10 @@ pub async fn create(
     path: web::Path<String>,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let body = read_body(payload, app.config.max_body_bytes).await?;
-    let input = body_object(&req, &body)?;
-    let record = app.create_record(&ctx, &path, input, shape(&req)).await?;
+    let (input, uploads) = record_body(&req, payload, app.config.max_body_bytes).await?;
+    let record = app
+        .create_record(&ctx, &path, input, uploads, shape(&req))
+        .await?;
     Ok(HttpResponse::Ok().json(record))
 }
 
@@ -71,10 +72,9 @@ pub async fn update(
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     let (collection, id) = path.into_inner();
-    let body = read_body(payload, app.config.max_body_bytes).await?;
-    let input = body_object(&req, &body)?;
+    let (input, uploads) = record_body(&req, payload, app.config.max_body_bytes).await?;
     let record = app
-        .update_record(&ctx, &collection, &id, input, shape(&req))
+        .update_record(&ctx, &collection, &id, input, uploads, shape(&req))
         .await?;
     Ok(HttpResponse::Ok().json(record))
 }

@@ -13,6 +13,7 @@ use futures_util::StreamExt;
 use serde_json::{Map, Value};
 
 use super::error::{ApiError, SOMETHING_WENT_WRONG};
+use crate::service::files::Upload;
 use crate::service::{App, RequestContext};
 
 /// Reads the `Authorization` header once per request and stores the resulting
@@ -130,12 +131,87 @@ pub fn body_object(req: &HttpRequest, body: &[u8]) -> Result<Map<String, Value>,
         }
         return Ok(map);
     }
-    if content_type.starts_with("multipart/") {
-        return Err(ApiError::bad_request(
-            "Multipart bodies are not supported yet; send JSON.",
-        ));
-    }
     json_object(body)
+}
+
+/// Most parts one multipart body may have.
+const MAX_PARTS: usize = 1000;
+
+/// A record body: JSON, url-encoded, or multipart (text fields, `@jsonPayload`, files).
+/// The whole body is bounded by `limit` bytes.
+pub async fn record_body(
+    req: &HttpRequest,
+    payload: web::Payload,
+    limit: usize,
+) -> Result<(Map<String, Value>, Vec<Upload>), ApiError> {
+    let is_multipart = req
+        .headers()
+        .get("content-type")
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.to_lowercase().starts_with("multipart/form-data"));
+    if !is_multipart {
+        let body = read_body(payload, limit).await?;
+        return Ok((body_object(req, &body)?, vec![]));
+    }
+    let bad = || ApiError::bad_request(SOMETHING_WENT_WRONG);
+    let mut multipart = actix_multipart::Multipart::new(req.headers(), payload.into_inner());
+    let mut fields = Map::new();
+    let mut uploads = vec![];
+    let mut total = 0usize;
+    let mut parts = 0usize;
+    while let Some(part) = multipart.next().await {
+        let mut part = part.map_err(|_| bad())?;
+        parts += 1;
+        if parts > MAX_PARTS {
+            return Err(bad());
+        }
+        let (name, filename) = match part.content_disposition() {
+            Some(disposition) => (
+                disposition.get_name().unwrap_or_default().to_string(),
+                disposition.get_filename().map(str::to_string),
+            ),
+            None => return Err(bad()),
+        };
+        let mut bytes = Vec::new();
+        while let Some(chunk) = part.next().await {
+            let chunk = chunk.map_err(|_| bad())?;
+            total += chunk.len();
+            if total > limit {
+                return Err(ApiError::new(413, "Request entity too large."));
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        match filename {
+            Some(filename) if !filename.is_empty() => uploads.push(Upload {
+                key: name,
+                original_name: filename,
+                bytes,
+            }),
+            Some(_) => {}
+            None if name == "@jsonPayload" => {
+                let Ok(Value::Object(payload)) = serde_json::from_slice::<Value>(&bytes) else {
+                    return Err(bad());
+                };
+                for (key, value) in payload {
+                    fields.insert(key, value);
+                }
+            }
+            None => {
+                let text = String::from_utf8(bytes).map_err(|_| bad())?;
+                match fields.get_mut(&name) {
+                    Some(Value::Array(items)) => items.push(Value::String(text)),
+                    Some(existing) => {
+                        let first = existing.take();
+                        *existing = Value::Array(vec![first, Value::String(text)]);
+                    }
+                    None => {
+                        fields.insert(name, Value::String(text));
+                    }
+                }
+            }
+        }
+    }
+    Ok((fields, uploads))
 }
 
 /// Reads an integer query parameter; a malformed value is PocketBase's generic 400.

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value, json};
 
+use super::events::RecordAction;
 use super::migrations::{self, MIGRATION_FORMAT, Migration};
 use super::{App, ServiceError, ServiceResult, Superuser};
 use crate::core::collection::{Collection, CollectionKind, Field, FieldKind, Schema};
@@ -259,19 +260,35 @@ impl App {
             ));
         }
         let schema = self.schema();
-        self.store
+        let truncated = collection.clone();
+        let cascaded = self
+            .store
             .write(move |tx| {
                 let ids: Vec<String> = tx
                     .prepare(&format!(
                         "SELECT id FROM {}",
-                        crate::store::sql::Ident::new(&collection.name)
+                        crate::store::sql::Ident::new(&truncated.name)
                     ))?
                     .query_map([], |row| row.get(0))?
                     .collect::<Result<_, _>>()?;
-                super::records::cascade_delete(tx, &schema, &collection, &ids)?;
-                ddl::truncate(tx, &collection)
+                let cascaded = super::records::cascade_delete(tx, &schema, &truncated, &ids)?;
+                ddl::truncate(tx, &truncated)?;
+                Ok(cascaded)
             })
             .await?;
+        let files = self.file_store();
+        let _ = tokio::task::spawn_blocking(move || {
+            let _ = files.delete_collection(&collection.id);
+            for change in cascaded.iter().filter(|c| c.action == RecordAction::Delete) {
+                let id = change
+                    .record
+                    .get("id")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default();
+                let _ = files.delete_record(&change.collection.id, id);
+            }
+        })
+        .await;
         Ok(())
     }
 
@@ -464,6 +481,13 @@ impl App {
     /// the schema cache.
     async fn apply_changes(&self, changes: Vec<Change>, failed: &'static str) -> ServiceResult<()> {
         let data_dir = self.config.data_dir.clone();
+        let deleted: Vec<String> = changes
+            .iter()
+            .filter_map(|change| match change {
+                Change::Delete(old) => Some(old.id.clone()),
+                _ => None,
+            })
+            .collect();
         let result = self
             .store
             .write(move |tx| {
@@ -529,6 +553,15 @@ impl App {
         match result {
             Ok(collections) => {
                 self.set_schema(Schema::new(collections));
+                let files = self.file_store();
+                let _ = tokio::task::spawn_blocking(move || {
+                    for id in deleted {
+                        if let Err(error) = files.delete_collection(&id) {
+                            tracing::warn!(%error, collection = %id, "could not delete a deleted collection's files");
+                        }
+                    }
+                })
+                .await;
                 Ok(())
             }
             Err(StoreError::Constraint { message, .. }) => {

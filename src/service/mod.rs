@@ -8,6 +8,7 @@ pub mod collections;
 pub mod events;
 pub mod expand;
 pub mod fields;
+pub mod files;
 pub mod mail;
 pub mod migrations;
 pub mod realtime;

@@ -11,6 +11,7 @@ use serde_json::{Map, Value, json};
 use super::events::{Change, RecordAction};
 use super::expand::{ExpandTree, expand_records};
 use super::fields::FieldPicker;
+use super::files::Upload;
 use super::{App, RequestContext, ServiceError, ServiceResult};
 use crate::core::collection::{Collection, FieldKind, Schema};
 use crate::core::error::{ErrorCode, FieldErrors};
@@ -310,6 +311,7 @@ impl App {
         ctx: &RequestContext,
         collection: &str,
         body: Map<String, Value>,
+        uploads: Vec<Upload>,
         shape: ShapeParams,
     ) -> ServiceResult<Value> {
         let schema = self.schema();
@@ -323,35 +325,19 @@ impl App {
         }
         let rule =
             self.rule_condition(&collection.rules.create, ctx, &collection, &schema, &body)?;
-        let options = PrepareOptions {
-            is_superuser: ctx.auth.is_superuser(),
-            now: now_string(),
-            ..PrepareOptions::default()
-        };
-        let mut prepared = self
-            .prepare_record(&schema, &collection, None, &body, &options, failed)
+        let write = |_: &Map<String, Value>| Write::Insert { rule: rule.clone() };
+        let values = self
+            .save_record(
+                ctx,
+                &schema,
+                &collection,
+                None,
+                body,
+                uploads,
+                write,
+                failed,
+            )
             .await?;
-        if let Some(password) = prepared.new_password.take() {
-            let hash = hash_password(password).await?;
-            prepared
-                .values
-                .insert("password".into(), Value::String(hash));
-        }
-        let id = prepared
-            .values
-            .get("id")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_string();
-        self.write_record(
-            &schema,
-            &collection,
-            prepared.values,
-            Write::Insert { rule },
-            failed,
-        )
-        .await?;
-        let values = self.load_with_rule(&collection, &id, None).await?;
         self.respond(ctx, &schema, collection, values, &shape).await
     }
 
@@ -362,6 +348,7 @@ impl App {
         collection: &str,
         id: &str,
         body: Map<String, Value>,
+        uploads: Vec<Upload>,
         shape: ShapeParams,
     ) -> ServiceResult<Value> {
         let schema = self.schema();
@@ -376,16 +363,73 @@ impl App {
         let rule =
             self.rule_condition(&collection.rules.update, ctx, &collection, &schema, &body)?;
         let stored = self.load_with_rule(&collection, id, rule).await?;
+        let write = |_: &Map<String, Value>| Write::Update { id: id.to_string() };
+        let values = self
+            .save_record(
+                ctx,
+                &schema,
+                &collection,
+                Some(stored),
+                body,
+                uploads,
+                write,
+                failed,
+            )
+            .await?;
+        self.respond(ctx, &schema, collection, values, &shape).await
+    }
+
+    /// The part of create and update after the rule check: uploads, validation, password
+    /// hashing, files to disk, the write, and cleanup of replaced files.
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "one private step shared by create and update"
+    )]
+    async fn save_record(
+        &self,
+        ctx: &RequestContext,
+        schema: &Arc<Schema>,
+        collection: &Arc<Collection>,
+        stored: Option<Map<String, Value>>,
+        body: Map<String, Value>,
+        uploads: Vec<Upload>,
+        write: impl FnOnce(&Map<String, Value>) -> Write,
+        failed: &str,
+    ) -> ServiceResult<Map<String, Value>> {
+        let (accepted, upload_errors) = match self.accept_uploads(collection, uploads) {
+            Ok(accepted) => (accepted, FieldErrors::new()),
+            Err(errors) => (Default::default(), errors),
+        };
         let options = PrepareOptions {
             is_superuser: ctx.auth.is_superuser(),
             now: now_string(),
+            uploaded_files: accepted.names.clone(),
             ..PrepareOptions::default()
         };
-        let mut prepared = self
-            .prepare_record(&schema, &collection, Some(&stored), &body, &options, failed)
-            .await?;
+        let prepared = self
+            .prepare_record(schema, collection, stored.as_ref(), &body, &options, failed)
+            .await;
+        let mut prepared = match prepared {
+            Ok(prepared) if upload_errors.is_empty() => prepared,
+            Ok(_) => {
+                return Err(ServiceError::Validation {
+                    message: failed.into(),
+                    errors: upload_errors,
+                });
+            }
+            Err(ServiceError::Validation {
+                message,
+                mut errors,
+            }) => {
+                errors.merge(upload_errors);
+                return Err(ServiceError::Validation { message, errors });
+            }
+            Err(other) => return Err(other),
+        };
         if let Some(password) = prepared.new_password.take() {
-            if !ctx.auth.is_superuser() {
+            if let Some(stored) = &stored
+                && !ctx.auth.is_superuser()
+            {
                 let hash = stored
                     .get("password")
                     .and_then(Value::as_str)
@@ -410,11 +454,72 @@ impl App {
                 .values
                 .insert("password".into(), Value::String(hash));
         }
-        let update = Write::Update { id: id.to_string() };
-        let values = self
-            .write_record(&schema, &collection, prepared.values, update, failed)
+        let record_id = prepared
+            .values
+            .get("id")
+            .and_then(Value::as_str)
+            .or_else(|| {
+                stored
+                    .as_ref()
+                    .and_then(|s| s.get("id"))
+                    .and_then(Value::as_str)
+            })
+            .unwrap_or_default()
+            .to_string();
+        let files = self.file_store();
+        let written = self
+            .write_uploads(&files, collection, &record_id, accepted.files)
             .await?;
-        self.respond(ctx, &schema, collection, values, &shape).await
+        let write = write(&prepared.values);
+        let outcome = self
+            .write_record(schema, collection, prepared.values, write, failed)
+            .await;
+        let removed = match &outcome {
+            Ok(_) => prepared.removed_files,
+            // Nothing was stored: the new files go again.
+            Err(_) => written,
+        };
+        let collection_id = collection.id.clone();
+        let _ = tokio::task::spawn_blocking(move || {
+            for name in removed {
+                if let Err(error) = files.delete(&collection_id, &record_id, &name) {
+                    tracing::warn!(%error, file = %name, "could not delete a file");
+                }
+            }
+        })
+        .await;
+        outcome
+    }
+
+    /// Writes accepted uploads into the record's storage folder; returns their names.
+    async fn write_uploads(
+        &self,
+        files: &crate::store::files::FileStore,
+        collection: &Collection,
+        record_id: &str,
+        uploads: Vec<(String, Vec<u8>)>,
+    ) -> ServiceResult<Vec<String>> {
+        if uploads.is_empty() {
+            return Ok(vec![]);
+        }
+        let files = files.clone();
+        let collection_id = collection.id.clone();
+        let record_id = record_id.to_string();
+        tokio::task::spawn_blocking(move || {
+            let mut written: Vec<String> = vec![];
+            for (name, bytes) in uploads {
+                if let Err(error) = files.save(&collection_id, &record_id, &name, &bytes) {
+                    for done in &written {
+                        let _ = files.delete(&collection_id, &record_id, done);
+                    }
+                    return Err(ServiceError::Store(error));
+                }
+                written.push(name);
+            }
+            Ok(written)
+        })
+        .await
+        .map_err(|error| ServiceError::Store(StoreError::Other(error.to_string())))?
     }
 
     /// `DELETE /api/collections/{collection}/records/{id}`
@@ -442,7 +547,8 @@ impl App {
         let record = self.load_with_rule(&collection, id, rule).await?;
         let ids = vec![id.to_string()];
         let events = self.events.clone();
-        self.store
+        let changes = self
+            .store
             .write_then(
                 move |tx| {
                     let mut changes = cascade_delete(tx, &schema, &collection, &ids)?;
@@ -463,6 +569,20 @@ impl App {
                 ),
                 other => other.into(),
             })?;
+        let files = self.file_store();
+        let _ = tokio::task::spawn_blocking(move || {
+            for change in changes.iter().filter(|c| c.action == RecordAction::Delete) {
+                let id = change
+                    .record
+                    .get("id")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default();
+                if let Err(error) = files.delete_record(&change.collection.id, id) {
+                    tracing::warn!(%error, "could not delete a deleted record's files");
+                }
+            }
+        })
+        .await;
         Ok(())
     }
 }

@@ -65,6 +65,34 @@ pub enum Body {
     Json(Value),
     /// Sent as is with `Content-Type: application/json`.
     Raw(String),
+    /// Sent as is with the given content type (multipart bodies).
+    Bytes(String, Vec<u8>),
+}
+
+/// A `multipart/form-data` body of text fields and files `(field, filename, bytes)`.
+pub fn multipart(fields: &[(&str, &str)], files: &[(&str, &str, &[u8])]) -> Body {
+    let boundary = "lifebase-test-boundary-7f3a9c";
+    let mut body = Vec::new();
+    for (name, value) in fields {
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            )
+            .as_bytes(),
+        );
+    }
+    for (name, filename, bytes) in files {
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{filename}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    Body::Bytes(format!("multipart/form-data; boundary={boundary}"), body)
 }
 
 /// A response: status, raw text and the text parsed as JSON (`Value::Null` when it is not JSON).
@@ -280,6 +308,11 @@ impl Server {
                     .body(s.clone().into_bytes())
                     .expect("request"),
             ),
+            Body::Bytes(content_type, bytes) => self.agent.run(
+                b.header("Content-Type", content_type)
+                    .body(bytes.clone())
+                    .expect("request"),
+            ),
         };
         let mut resp = result.unwrap_or_else(|e| {
             panic!(
@@ -296,6 +329,36 @@ impl Server {
             .unwrap_or_else(|e| panic!("{method} {path}: reading body: {e}"));
         let json = serde_json::from_str(&text).unwrap_or(Value::Null);
         Resp { status, text, json }
+    }
+
+    /// A GET that keeps the raw bytes and the headers (for file downloads).
+    pub fn download(
+        &self,
+        path: &str,
+    ) -> (u16, std::collections::BTreeMap<String, String>, Vec<u8>) {
+        let url = format!("{}{}", self.base, path);
+        let mut resp = self
+            .agent
+            .get(&url)
+            .call()
+            .unwrap_or_else(|e| panic!("GET {path}: transport error {e}"));
+        let headers = resp
+            .headers()
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.as_str().to_lowercase(),
+                    v.to_str().unwrap_or("").to_string(),
+                )
+            })
+            .collect();
+        let bytes = resp
+            .body_mut()
+            .with_config()
+            .limit(64 * 1024 * 1024)
+            .read_to_vec()
+            .unwrap_or_else(|e| panic!("GET {path}: reading body: {e}"));
+        (resp.status().as_u16(), headers, bytes)
     }
 
     pub fn get(&self, path: &str, auth: Auth) -> Resp {
