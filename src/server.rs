@@ -24,6 +24,7 @@ pub async fn serve(app: Arc<App>) -> anyhow::Result<()> {
     let state = app.clone();
     let server = HttpServer::new(move || {
         actix_web::App::new()
+            .wrap(from_fn(api::rate_limit::rate_limit))
             .wrap(from_fn(api::request::load_auth))
             .configure(configure(state.clone()))
             .default_service(web::to(api::not_found))

@@ -6,9 +6,11 @@
 pub mod collections;
 pub mod error;
 pub mod health;
+pub mod rate_limit;
 pub mod record_auth;
 pub mod records;
 pub mod request;
+pub mod settings;
 
 use actix_web::{HttpResponse, web};
 
@@ -20,6 +22,9 @@ pub fn configure(config: &mut web::ServiceConfig) {
         web::scope("/api")
             .route("/health", web::get().to(health::check))
             .route("/health", web::head().to(health::check))
+            .route("/settings", web::get().to(settings::list))
+            .route("/settings", web::patch().to(settings::set))
+            .route("/settings/test/email", web::post().to(settings::test_email))
             .route("/collections", web::get().to(collections::list))
             .route("/collections", web::post().to(collections::create))
             .route("/collections/import", web::put().to(collections::import))

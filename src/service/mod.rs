@@ -9,6 +9,7 @@ pub mod expand;
 pub mod fields;
 pub mod mail;
 pub mod migrations;
+pub mod rate_limit;
 pub mod records;
 pub mod settings;
 
@@ -54,6 +55,9 @@ pub enum ServiceError {
     RuleEval(String),
     #[error("too many requests")]
     TooManyRequests,
+    /// A mail could not be sent; the text names the failing step, never credentials.
+    #[error("mail not sent: {0}")]
+    Mail(String),
     #[error(transparent)]
     Store(StoreError),
 }
@@ -144,13 +148,18 @@ impl RequestContext {
     }
 }
 
-/// The running application: configuration, storage and the schema cache.
+/// The running application: configuration, storage, the schema and settings caches.
 pub struct App {
     pub config: Config,
     pub store: Store,
     schema: RwLock<Arc<Schema>>,
     /// Serializes schema changes, so two never race on the same snapshot.
     schema_change: tokio::sync::Mutex<()>,
+    /// The settings snapshot, swapped after each change.
+    settings: RwLock<Arc<settings::Settings>>,
+    /// Serializes settings changes.
+    settings_change: tokio::sync::Mutex<()>,
+    rate_limiter: rate_limit::RateLimiter,
 }
 
 impl App {
@@ -161,11 +170,15 @@ impl App {
         migrations::bootstrap(&store)?;
         migrations::apply_pending(&store, &config.data_dir)?;
         let collections = store.read_sync(crate::store::schema::load_collections)?;
+        let settings = settings::load(&store)?;
         Ok(Arc::new(App {
             config,
             store,
             schema: RwLock::new(Arc::new(Schema::new(collections))),
             schema_change: tokio::sync::Mutex::new(()),
+            settings: RwLock::new(Arc::new(settings)),
+            settings_change: tokio::sync::Mutex::new(()),
+            rate_limiter: rate_limit::RateLimiter::default(),
         }))
     }
 
