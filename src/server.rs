@@ -28,6 +28,7 @@ pub async fn serve(app: Arc<App>) -> anyhow::Result<()> {
     actix_web::rt::spawn(realtime::run(app.clone(), broker.clone()));
     let server = HttpServer::new(move || {
         actix_web::App::new()
+            .wrap(from_fn(api::rate_limit::rate_limit))
             .wrap(from_fn(api::request::load_auth))
             .configure(configure(state.clone(), broker.clone()))
             .default_service(web::to(api::not_found))

@@ -224,15 +224,18 @@ fn records_negative() {
                 expect_status: 400,
                 ..Scenario::EMPTY
             },
-            // FIXME(issue 3, settings API): PocketBase panics into a 500 on a `null` settings
-            // body; ours must answer 400. Until /api/settings exists it is an unknown route.
+            // PocketBase panics into a 500 on a `null` settings body; we answer 400.
             Scenario {
-                name: "settings update is not routed yet (404 until the settings API lands)",
+                name: "a null settings body is a 400, not a 500",
                 method: "PATCH",
                 url: "/api/settings",
                 auth: As::Superuser,
                 raw: Some("null"),
-                expect_status: 404,
+                expect_status: 400,
+                expect_json: vec![(
+                    "/message",
+                    json!("An error occurred while loading the submitted data."),
+                )],
                 lifebase_only: true,
                 ..Scenario::EMPTY
             },

