@@ -55,6 +55,17 @@ pub enum ErrorCode {
     ForbiddenPkCharacter,
     ReservedPk,
     InvalidOldPassword,
+    LengthOutOfRange,
+    MinValue,
+    NotIn,
+    InvalidToken,
+    InvalidTokenClaims,
+    InvalidTokenPayload,
+    InvalidTokenEmail,
+    TokenCollectionMismatch,
+    TokenEmailMismatch,
+    InvalidPassword,
+    InvalidNewEmail,
 }
 
 impl ErrorCode {
@@ -107,6 +118,17 @@ impl ErrorCode {
             ErrorCode::ForbiddenPkCharacter => "validation_forbidden_pk_character",
             ErrorCode::ReservedPk => "validation_reserved_pk",
             ErrorCode::InvalidOldPassword => "validation_invalid_old_password",
+            ErrorCode::LengthOutOfRange => "validation_length_out_of_range",
+            ErrorCode::MinValue => "validation_min_greater_equal_than_required",
+            ErrorCode::NotIn => "validation_not_in_invalid",
+            ErrorCode::InvalidToken => "validation_invalid_token",
+            ErrorCode::InvalidTokenClaims => "validation_invalid_token_claims",
+            ErrorCode::InvalidTokenPayload => "validation_invalid_token_payload",
+            ErrorCode::InvalidTokenEmail => "validation_invalid_token_email",
+            ErrorCode::TokenCollectionMismatch => "validation_token_collection_mismatch",
+            ErrorCode::TokenEmailMismatch => "validation_token_email_mismatch",
+            ErrorCode::InvalidPassword => "validation_invalid_password",
+            ErrorCode::InvalidNewEmail => "validation_invalid_new_email",
         }
     }
 }

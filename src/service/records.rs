@@ -377,6 +377,9 @@ impl App {
         let stored = self.load_with_rule(&collection, id, rule).await?;
         let options = PrepareOptions {
             is_superuser: ctx.auth.is_superuser(),
+            has_manage_access: self
+                .has_manage_access(ctx, &schema, &collection, id, &body)
+                .await,
             now: now_string(),
             ..PrepareOptions::default()
         };
@@ -384,7 +387,7 @@ impl App {
             .prepare_record(&schema, &collection, Some(&stored), &body, &options, failed)
             .await?;
         if let Some(password) = prepared.new_password.take() {
-            if !ctx.auth.is_superuser() {
+            if !options.is_superuser && !options.has_manage_access {
                 let hash = stored
                     .get("password")
                     .and_then(Value::as_str)
@@ -414,6 +417,43 @@ impl App {
             .await?;
         let values = self.load_with_rule(&collection, id, None).await?;
         self.respond(ctx, &schema, collection, values, &shape).await
+    }
+
+    /// Whether an authenticated caller passes the auth collection's `manageRule` for the
+    /// record `id`, which lets it change email, verified and password (without
+    /// `oldPassword`) as PocketBase allows. A `null` or empty manage rule grants nothing.
+    async fn has_manage_access(
+        &self,
+        ctx: &RequestContext,
+        schema: &Schema,
+        collection: &Arc<Collection>,
+        id: &str,
+        body: &Map<String, Value>,
+    ) -> bool {
+        if !collection.is_auth()
+            || ctx.auth.record_id().is_none()
+            || ctx.auth.is_superuser()
+            || collection
+                .rules
+                .manage
+                .as_deref()
+                .is_none_or(|rule| rule.trim().is_empty())
+        {
+            return false;
+        }
+        let Ok(Some(condition)) =
+            self.rule_condition(&collection.rules.manage, ctx, collection, schema, body)
+        else {
+            return false;
+        };
+        let lookup = collection.clone();
+        let id = id.to_string();
+        matches!(
+            self.store
+                .read(move |conn| rows::get(conn, &lookup, &id, &[condition]))
+                .await,
+            Ok(Some(_))
+        )
     }
 
     /// `DELETE /api/collections/{collection}/records/{id}`

@@ -4,6 +4,7 @@
 //! rules (it receives compiled `SqlFragment`s). Start at `Store::open`, then `records.rs`.
 
 mod error;
+pub mod otps;
 pub mod records;
 pub mod schema;
 pub mod sql;

@@ -12,6 +12,7 @@ pub use export::{ExportOptions, to_json};
 pub use prepare::{
     DEFAULT_EDITOR_MAX_SIZE, DEFAULT_JSON_MAX_SIZE, PrepareOptions, Prepared, geo_json, prepare,
 };
+pub(crate) use syntax::is_email;
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use rand::Rng;
