@@ -1,5 +1,6 @@
-//! The `_otps` system table: one-time passwords of auth records (bcrypt-hashed codes),
-//! with the address the code was mailed to and the number of attempts made at it.
+//! The `_otps` system table: one-time passwords of auth records (bcrypt-hashed codes)
+//! with the address the code was mailed to; and `_otp_attempts`, the recent tries at
+//! OTP auth per record, which limit guessing across all of a record's codes.
 
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
@@ -14,7 +15,6 @@ pub struct Otp {
     /// The bcrypt hash of the code.
     pub password: String,
     pub sent_to: String,
-    pub attempts: i64,
     pub created: i64,
 }
 
@@ -25,12 +25,17 @@ pub const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS _otps (
         recordRef TEXT NOT NULL,
         password TEXT NOT NULL,
         sentTo TEXT NOT NULL DEFAULT '',
-        attempts INTEGER NOT NULL DEFAULT 0,
         created INTEGER NOT NULL
     ) STRICT;
-    CREATE INDEX IF NOT EXISTS _otps_record ON _otps (collectionRef, recordRef, created);";
+    CREATE INDEX IF NOT EXISTS _otps_record ON _otps (collectionRef, recordRef, created);
+    CREATE TABLE IF NOT EXISTS _otp_attempts (
+        collectionRef TEXT NOT NULL,
+        recordRef TEXT NOT NULL,
+        at INTEGER NOT NULL
+    ) STRICT;
+    CREATE INDEX IF NOT EXISTS _otp_attempts_record ON _otp_attempts (collectionRef, recordRef, at);";
 
-const COLUMNS: &str = "id, collectionRef, recordRef, password, sentTo, attempts, created";
+const COLUMNS: &str = "id, collectionRef, recordRef, password, sentTo, created";
 
 fn read(row: &Row<'_>) -> rusqlite::Result<Otp> {
     Ok(Otp {
@@ -39,21 +44,19 @@ fn read(row: &Row<'_>) -> rusqlite::Result<Otp> {
         record_ref: row.get(2)?,
         password: row.get(3)?,
         sent_to: row.get(4)?,
-        attempts: row.get(5)?,
-        created: row.get(6)?,
+        created: row.get(5)?,
     })
 }
 
 pub fn insert(conn: &Connection, otp: &Otp) -> StoreResult<()> {
     conn.execute(
-        &format!("INSERT INTO _otps ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"),
+        &format!("INSERT INTO _otps ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"),
         params![
             otp.id,
             otp.collection_ref,
             otp.record_ref,
             otp.password,
             otp.sent_to,
-            otp.attempts,
             otp.created
         ],
     )?;
@@ -84,15 +87,26 @@ pub fn for_record(
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }
 
-/// Counts one more attempt at `id` and returns the count before it.
-pub fn record_attempt(conn: &Connection, id: &str) -> StoreResult<Option<i64>> {
-    Ok(conn
-        .query_row(
-            "UPDATE _otps SET attempts = attempts + 1 WHERE id = ?1 RETURNING attempts - 1",
-            [id],
-            |row| row.get(0),
-        )
-        .optional()?)
+/// Counts one more OTP auth attempt for a record at `now` (unix ms) and returns how
+/// many it made since `since` before this one. Older attempts are forgotten.
+pub fn record_attempt(
+    conn: &Connection,
+    collection_ref: &str,
+    record_ref: &str,
+    now: i64,
+    since: i64,
+) -> StoreResult<i64> {
+    conn.execute("DELETE FROM _otp_attempts WHERE at < ?1", [since])?;
+    let previous: i64 = conn.query_row(
+        "SELECT COUNT(*) FROM _otp_attempts WHERE collectionRef = ?1 AND recordRef = ?2",
+        [collection_ref, record_ref],
+        |row| row.get(0),
+    )?;
+    conn.execute(
+        "INSERT INTO _otp_attempts (collectionRef, recordRef, at) VALUES (?1, ?2, ?3)",
+        params![collection_ref, record_ref, now],
+    )?;
+    Ok(previous)
 }
 
 pub fn set_sent_to(conn: &Connection, id: &str, sent_to: &str) -> StoreResult<()> {

@@ -1,8 +1,9 @@
 //! One-time passwords: `request-otp` mails a numeric code (stored bcrypt-hashed in the
 //! `_otps` system table) and answers its id; `auth-with-otp` trades id + code for an auth
-//! token. A code is single-use, expires after the collection's `otp.duration`, and
-//! allows `MAX_ATTEMPTS` tries. Unknown emails get a fake id, so the answer does not
-//! reveal which accounts exist.
+//! token. A code is single-use and expires after the collection's `otp.duration`; as in
+//! PocketBase, a record allows `MAX_ATTEMPTS` tries per `ATTEMPTS_WINDOW_MS` across all
+//! its codes. Unknown emails get a fake id, so the answer does not reveal which
+//! accounts exist.
 
 use serde_json::{Map, Value, json};
 
@@ -17,8 +18,11 @@ use crate::core::error::{ErrorCode, FieldErrors};
 use crate::core::record::{new_record_id, random_string};
 use crate::store::otps::{self, Otp};
 
-/// Tries allowed per OTP; the next one is refused with 429.
+/// OTP auth tries allowed per record within `ATTEMPTS_WINDOW_MS`; more are refused
+/// with 429.
 pub const MAX_ATTEMPTS: i64 = 5;
+/// The window of `MAX_ATTEMPTS` (PocketBase: 5 per 180 s).
+pub const ATTEMPTS_WINDOW_MS: i64 = 180_000;
 /// Unexpired OTPs one record may hold; beyond it the newest is reused (and not re-mailed).
 pub const MAX_RECENT: usize = 10;
 /// Expired OTPs are kept this long (milliseconds) before being purged.
@@ -100,7 +104,6 @@ impl App {
             record_ref: text(&record, "id").to_string(),
             password: hash_password(code.clone()).await?,
             sent_to: String::new(),
-            attempts: 0,
             created: now,
         };
         let otp_id = otp.id.clone();
@@ -177,12 +180,20 @@ impl App {
             .read(move |conn| crate::store::records::get(conn, &lookup, &record_id, &[]))
             .await?
             .ok_or_else(invalid_otp)?;
-        let attempt_id = otp_id.clone();
+        let (collection_ref, record_ref) = (otp.collection_ref.clone(), otp.record_ref.clone());
+        let now = now_ms();
         let previous = self
             .store
-            .write(move |tx| otps::record_attempt(tx, &attempt_id))
-            .await?
-            .ok_or_else(invalid_otp)?;
+            .write(move |tx| {
+                otps::record_attempt(
+                    tx,
+                    &collection_ref,
+                    &record_ref,
+                    now,
+                    now - ATTEMPTS_WINDOW_MS,
+                )
+            })
+            .await?;
         if previous >= MAX_ATTEMPTS {
             return Err(ServiceError::TooManyAttempts(
                 "Too many attempts, please try again later with a new OTP.".into(),
