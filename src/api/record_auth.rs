@@ -46,7 +46,7 @@ pub async fn request_otp(
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     let input = form_body(&req, payload).await?;
-    let answer = app.request_otp(&path, &input).await?;
+    let answer = app.into_inner().request_otp(&path, &input).await?;
     Ok(HttpResponse::Ok().json(answer))
 }
 
@@ -71,7 +71,9 @@ pub async fn request_password_reset(
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     let input = form_body(&req, payload).await?;
-    app.request_password_reset(&path, &input).await?;
+    app.into_inner()
+        .request_password_reset(&path, &input)
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -95,7 +97,7 @@ pub async fn request_verification(
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     let input = form_body(&req, payload).await?;
-    app.request_verification(&path, &input).await?;
+    app.into_inner().request_verification(&path, &input).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -119,16 +119,16 @@ impl App {
             .await?)
     }
 
-    /// Sends a mail whose failure must not change the answer (no identity enumeration):
-    /// the failure is logged.
-    async fn send_mail_logged(&self, mail: super::mail::Mail, what: &str) -> bool {
-        match self.send_mail(mail).await {
-            Ok(()) => true,
-            Err(error) => {
+    /// Sends a mail in the background, as PocketBase does for the request endpoints:
+    /// the answer neither waits for nor depends on delivery, so neither its content nor
+    /// its timing tells whether the email belongs to an account. Failures are logged.
+    fn send_mail_in_background(self: &Arc<Self>, mail: super::mail::Mail, what: &'static str) {
+        let app = self.clone();
+        tokio::spawn(async move {
+            if let Err(error) = app.send_mail(mail).await {
                 tracing::error!(%error, "failed to send the {what} email");
-                false
             }
-        }
+        });
     }
 
     /// Applies `changes` to a stored auth record with full (superuser) access: validates
@@ -179,7 +179,7 @@ impl App {
     /// `POST /api/collections/{collection}/request-password-reset`: 204 whether or not
     /// the email belongs to a record; if it does, mails a password reset token.
     pub async fn request_password_reset(
-        &self,
+        self: &Arc<Self>,
         collection: &str,
         body: &Map<String, Value>,
     ) -> ServiceResult<()> {
@@ -210,7 +210,7 @@ impl App {
             text(&record, "email"),
             &[("TOKEN", &token)],
         );
-        self.send_mail_logged(mail, "password reset").await;
+        self.send_mail_in_background(mail, "password reset");
         Ok(())
     }
 
@@ -295,7 +295,7 @@ impl App {
     /// `POST /api/collections/{collection}/request-verification`: 204 whether or not the
     /// email belongs to a record; mails a verification token to unverified records.
     pub async fn request_verification(
-        &self,
+        self: &Arc<Self>,
         collection: &str,
         body: &Map<String, Value>,
     ) -> ServiceResult<()> {
@@ -327,7 +327,7 @@ impl App {
             text(&record, "email"),
             &[("TOKEN", &token)],
         );
-        self.send_mail_logged(mail, "verification").await;
+        self.send_mail_in_background(mail, "verification");
         Ok(())
     }
 

@@ -5,6 +5,8 @@
 //! its codes. Unknown emails get a fake id, so the answer does not reveal which
 //! accounts exist.
 
+use std::sync::Arc;
+
 use serde_json::{Map, Value, json};
 
 use super::auth_flows::{
@@ -63,7 +65,7 @@ fn now_ms() -> i64 {
 impl App {
     /// `POST /api/collections/{collection}/request-otp`
     pub async fn request_otp(
-        &self,
+        self: &Arc<Self>,
         collection: &str,
         body: &Map<String, Value>,
     ) -> ServiceResult<Value> {
@@ -121,20 +123,27 @@ impl App {
             &to,
             &[("OTP", &code), ("OTP_ID", &otp_id)],
         );
+        // Mailed in the background, as PocketBase does: the answer does not wait for
+        // delivery. An OTP that could not be mailed is dropped.
+        let app = self.clone();
         let id = otp_id.clone();
-        match self.send_mail(mail).await {
-            Ok(()) => {
-                self.store
-                    .write(move |tx| otps::set_sent_to(tx, &id, &to))
-                    .await?;
+        tokio::spawn(async move {
+            let outcome = match app.send_mail(mail).await {
+                Ok(()) => {
+                    let sent = id.clone();
+                    app.store
+                        .write(move |tx| otps::set_sent_to(tx, &sent, &to))
+                        .await
+                }
+                Err(error) => {
+                    tracing::error!(%error, "failed to send the OTP email");
+                    app.store.write(move |tx| otps::delete(tx, &id)).await
+                }
+            };
+            if let Err(error) = outcome {
+                tracing::error!(%error, "failed to update the OTP after mailing it");
             }
-            Err(error) => {
-                // As PocketBase: an OTP that could not be mailed is dropped; the client
-                // still gets its id, so the answer does not depend on mail delivery.
-                tracing::error!(%error, "failed to send the OTP email");
-                self.store.write(move |tx| otps::delete(tx, &id)).await?;
-            }
-        }
+        });
         Ok(json!({"otpId": otp_id}))
     }
 
