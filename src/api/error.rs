@@ -69,6 +69,12 @@ impl From<ServiceError> for ApiError {
     fn from(error: ServiceError) -> Self {
         match error {
             ServiceError::MissingCollection => ApiError::new(404, "Missing collection context."),
+            ServiceError::MissingAuthCollection => {
+                ApiError::new(404, "Missing or invalid auth collection context.")
+            }
+            ServiceError::MissingCollectionContext => {
+                ApiError::new(404, "Missing or invalid collection context.")
+            }
             ServiceError::NotFound => ApiError::not_found(),
             ServiceError::SuperusersOnly => {
                 ApiError::new(403, "Only superusers can perform this action.")
@@ -88,6 +94,7 @@ impl From<ServiceError> for ApiError {
                 error.cause = Some(cause.into());
                 error
             }
+            ServiceError::TooManyAttempts(message) => ApiError::new(429, message),
             ServiceError::RuleEval(cause) => {
                 let mut error = ApiError::bad_request(SOMETHING_WENT_WRONG);
                 error.cause = Some(cause.into());

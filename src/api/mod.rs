@@ -84,6 +84,42 @@ pub fn configure(config: &mut web::ServiceConfig) {
             .route(
                 "/collections/{collection}/auth-methods",
                 web::get().to(record_auth::auth_methods),
+            )
+            .route(
+                "/collections/{collection}/request-otp",
+                web::post().to(record_auth::request_otp),
+            )
+            .route(
+                "/collections/{collection}/auth-with-otp",
+                web::post().to(record_auth::auth_with_otp),
+            )
+            .route(
+                "/collections/{collection}/request-password-reset",
+                web::post().to(record_auth::request_password_reset),
+            )
+            .route(
+                "/collections/{collection}/confirm-password-reset",
+                web::post().to(record_auth::confirm_password_reset),
+            )
+            .route(
+                "/collections/{collection}/request-verification",
+                web::post().to(record_auth::request_verification),
+            )
+            .route(
+                "/collections/{collection}/confirm-verification",
+                web::post().to(record_auth::confirm_verification),
+            )
+            .route(
+                "/collections/{collection}/request-email-change",
+                web::post().to(record_auth::request_email_change),
+            )
+            .route(
+                "/collections/{collection}/confirm-email-change",
+                web::post().to(record_auth::confirm_email_change),
+            )
+            .route(
+                "/collections/{collection}/impersonate/{id}",
+                web::post().to(record_auth::impersonate),
             ),
     );
 }

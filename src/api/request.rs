@@ -214,6 +214,22 @@ pub async fn record_body(
     Ok((fields, uploads))
 }
 
+/// The body of PocketBase's auth forms (`request-*`, `confirm-*`, OTP, impersonate): as
+/// `body_object`, but a body that does not parse is the forms' loading error.
+pub async fn form_body(
+    req: &HttpRequest,
+    payload: web::Payload,
+) -> Result<Map<String, Value>, ApiError> {
+    let body = read_body(payload, 64 * 1024).await?;
+    body_object(req, &body).map_err(|error| {
+        if error.status == 400 {
+            ApiError::bad_request("An error occurred while loading the submitted data.")
+        } else {
+            error
+        }
+    })
+}
+
 /// Reads an integer query parameter; a malformed value is PocketBase's generic 400.
 pub fn int_param(query: &HashMap<String, String>, key: &str) -> Result<i64, ApiError> {
     match query.get(key).map(|value| value.trim()) {

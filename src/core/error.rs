@@ -67,6 +67,15 @@ pub enum ErrorCode {
     MatchInvalid,
     ConflictingRateLimitRule,
     InvalidAuthCollection,
+    NotIn,
+    InvalidToken,
+    InvalidTokenClaims,
+    InvalidTokenPayload,
+    InvalidTokenEmail,
+    TokenCollectionMismatch,
+    TokenEmailMismatch,
+    InvalidPassword,
+    InvalidNewEmail,
 }
 
 impl ErrorCode {
@@ -132,6 +141,15 @@ impl ErrorCode {
             ErrorCode::MatchInvalid => "validation_match_invalid",
             ErrorCode::ConflictingRateLimitRule => "validation_conflicting_rate_limit_rule",
             ErrorCode::InvalidAuthCollection => "validation_invalid_auth_collection",
+            ErrorCode::NotIn => "validation_not_in_invalid",
+            ErrorCode::InvalidToken => "validation_invalid_token",
+            ErrorCode::InvalidTokenClaims => "validation_invalid_token_claims",
+            ErrorCode::InvalidTokenPayload => "validation_invalid_token_payload",
+            ErrorCode::InvalidTokenEmail => "validation_invalid_token_email",
+            ErrorCode::TokenCollectionMismatch => "validation_token_collection_mismatch",
+            ErrorCode::TokenEmailMismatch => "validation_token_email_mismatch",
+            ErrorCode::InvalidPassword => "validation_invalid_password",
+            ErrorCode::InvalidNewEmail => "validation_invalid_new_email",
         }
     }
 }

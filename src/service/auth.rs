@@ -1,122 +1,120 @@
 //! Auth use cases: JWTs for auth records (signed with the record's `tokenKey` plus the
 //! collection's token secret, so changing either invalidates every older token),
-//! password auth, token refresh, and superuser management for the CLI.
+//! password auth, the auth rule, token refresh, and superuser management for the CLI.
 
 use std::sync::Arc;
 
-use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
-use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 use super::records::{LoadedRecord, verify_password};
+use super::tokens::{TokenExtras, TokenKind, new_token};
 use super::{App, Auth, RequestContext, ServiceError, ServiceResult};
 use crate::core::collection::{Collection, SUPERUSERS_ID};
 use crate::core::error::ErrorCode;
 use crate::core::record::{self, PrepareOptions, now_string};
-use crate::store::{Store, StoreError, records as rows};
+use crate::store::{Store, records as rows};
 
-/// The claims of an auth token, named as PocketBase names them.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct AuthClaims {
-    pub id: String,
-    #[serde(rename = "type")]
-    pub token_type: String,
-    #[serde(rename = "collectionId")]
-    pub collection_id: String,
-    #[serde(default)]
-    pub refreshable: bool,
-    pub exp: i64,
-}
-
-fn signing_key(collection: &Collection, record: &Map<String, Value>) -> Vec<u8> {
-    let (secret, _) = collection.token_options("authToken");
-    let token_key = record
-        .get("tokenKey")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
-    format!("{token_key}{secret}").into_bytes()
-}
-
-/// A new auth token for `record`.
+/// A new refreshable auth token for `record`, valid for the collection's `authToken` duration.
 pub fn new_auth_token(
     collection: &Collection,
     record: &Map<String, Value>,
 ) -> ServiceResult<String> {
-    let (_, duration) = collection.token_options("authToken");
-    let claims = AuthClaims {
-        id: record
-            .get("id")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_string(),
-        token_type: "auth".into(),
-        collection_id: collection.id.clone(),
-        refreshable: true,
-        exp: chrono::Utc::now().timestamp() + duration.max(1),
-    };
-    jsonwebtoken::encode(
-        &Header::new(Algorithm::HS256),
-        &claims,
-        &EncodingKey::from_secret(&signing_key(collection, record)),
-    )
-    .map_err(|error| {
-        ServiceError::Store(StoreError::Other(format!("token signing failed: {error}")))
-    })
+    new_token(collection, record, TokenKind::Auth, TokenExtras::default())
 }
+
+/// PocketBase's answer when the auth rule refuses the record.
+const AUTH_RULE_DENIED: &str =
+    "The request doesn't satisfy the collection requirements to authenticate.";
 
 impl App {
     /// Resolves an `Authorization` header value into an `Auth`. Anything invalid
-    /// (garbage, tampered, expired, unknown record) is a guest, as in PocketBase.
+    /// (garbage, tampered, expired, another token type, unknown record) is a guest,
+    /// as in PocketBase.
     pub async fn authenticate(&self, header: &str) -> Auth {
-        let token = header.trim();
-        let token = token.strip_prefix("Bearer ").unwrap_or(token).trim();
-        if token.is_empty() || token.len() > 4096 {
-            return Auth::Guest;
-        }
-        let Ok(unverified) = jsonwebtoken::dangerous::insecure_decode::<AuthClaims>(token) else {
-            return Auth::Guest;
-        };
-        let claims = unverified.claims;
-        if claims.token_type != "auth" {
-            return Auth::Guest;
-        }
-        let Some(collection) = self.schema().by_id(&claims.collection_id).cloned() else {
-            return Auth::Guest;
-        };
-        if !collection.is_auth() {
-            return Auth::Guest;
-        }
-        let lookup = collection.clone();
-        let id = claims.id.clone();
-        let Ok(Some(record)) = self
-            .store
-            .read(move |conn| rows::get(conn, &lookup, &id, &[]))
+        match self
+            .find_record_by_token(bearer_token(header), TokenKind::Auth)
             .await
-        else {
-            return Auth::Guest;
-        };
-        let mut validation = Validation::new(Algorithm::HS256);
-        validation.leeway = 0;
-        validation.validate_exp = true;
-        validation.required_spec_claims = ["exp".to_string()].into_iter().collect();
-        match jsonwebtoken::decode::<AuthClaims>(
-            token,
-            &DecodingKey::from_secret(&signing_key(&collection, &record)),
-            &validation,
-        ) {
-            Ok(_) => Auth::Record { collection, record },
-            Err(_) => Auth::Guest,
+        {
+            Some(found) => Auth::Record {
+                collection: found.collection,
+                record: found.record,
+            },
+            None => Auth::Guest,
         }
     }
 
-    /// `{token, record}` as the auth endpoints answer.
-    fn auth_response(
+    /// The auth collection named in an auth route. A name that matches no collection is
+    /// PocketBase's rate-limit middleware answer; a non-auth collection the handler's.
+    pub(crate) fn auth_collection(&self, id_or_name: &str) -> ServiceResult<Arc<Collection>> {
+        let collection = self
+            .schema()
+            .by_id_or_name(id_or_name)
+            .cloned()
+            .ok_or(ServiceError::MissingCollectionContext)?;
+        if !collection.is_auth() {
+            return Err(ServiceError::MissingAuthCollection);
+        }
+        Ok(collection)
+    }
+
+    /// Checks the collection's `authRule` against `record` for the caller in `ctx`:
+    /// superusers always pass, `null` refuses everyone else, an expression must match.
+    pub(crate) async fn check_auth_rule(
+        &self,
+        ctx: &RequestContext,
+        collection: &Arc<Collection>,
+        record: &Map<String, Value>,
+    ) -> ServiceResult<()> {
+        let schema = self.schema();
+        let denied = || ServiceError::Forbidden(AUTH_RULE_DENIED.into());
+        let condition = match self.rule_condition(
+            &collection.rules.auth,
+            ctx,
+            collection,
+            &schema,
+            &Map::new(),
+        ) {
+            Ok(condition) => condition,
+            Err(ServiceError::SuperusersOnly) => return Err(denied()),
+            Err(other) => return Err(other),
+        };
+        let Some(condition) = condition else {
+            return Ok(());
+        };
+        let lookup = collection.clone();
+        let id = record
+            .get("id")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
+        match self
+            .store
+            .read(move |conn| rows::get(conn, &lookup, &id, &[condition]))
+            .await
+        {
+            Ok(Some(_)) => Ok(()),
+            Ok(None) => Err(denied()),
+            Err(error) => {
+                tracing::error!(collection = %collection.name, %error, "RuleEval: auth rule query failed");
+                Err(denied())
+            }
+        }
+    }
+
+    /// `{token, record}` as the auth endpoints answer, after the auth rule allowed the
+    /// record. `token` is a new refreshable auth token unless one is given.
+    pub(crate) async fn auth_response(
         &self,
         ctx: &RequestContext,
         collection: Arc<Collection>,
         record: Map<String, Value>,
+        token: Option<String>,
     ) -> ServiceResult<Value> {
-        let token = new_auth_token(&collection, &record)?;
+        self.check_auth_rule(ctx, &collection, &record).await?;
+        let token = match token {
+            Some(token) => token,
+            None => new_auth_token(&collection, &record)?,
+        };
         let owner = RequestContext {
             auth: Auth::Record {
                 collection: collection.clone(),
@@ -142,11 +140,8 @@ impl App {
         collection: &str,
         body: &Map<String, Value>,
     ) -> ServiceResult<Value> {
-        let collection = self.collection(collection)?;
+        let collection = self.auth_collection(collection)?;
         let failed = || ServiceError::BadRequest("Failed to authenticate.".into());
-        if !collection.is_auth() {
-            return Err(ServiceError::MissingCollection);
-        }
         let identity = body
             .get("identity")
             .and_then(Value::as_str)
@@ -227,32 +222,65 @@ impl App {
             .to_string();
         let valid = verify_password(password, hash).await;
         match found {
-            Some(record) if valid => self.auth_response(ctx, collection, record),
+            Some(record) if valid => self.auth_response(ctx, collection, record, None).await,
             _ => Err(failed()),
         }
     }
 
-    /// `POST /api/collections/{collection}/auth-refresh`
+    /// `POST /api/collections/{collection}/auth-refresh`: a new token for the caller, or
+    /// the same token when it is not refreshable (an impersonation token).
     pub async fn auth_refresh(
         &self,
         ctx: &RequestContext,
         collection: &str,
+        authorization: &str,
     ) -> ServiceResult<Value> {
-        let collection = self.collection(collection)?;
-        match &ctx.auth {
-            Auth::Guest => Err(ServiceError::Unauthorized),
-            Auth::Record {
-                collection: own,
-                record,
-            } => {
-                if own.id != collection.id {
-                    return Err(ServiceError::Forbidden(
-                        "The request requires valid record authorization token.".into(),
-                    ));
-                }
-                self.auth_response(ctx, collection, record.clone())
-            }
+        let (collection, record) = self.same_collection_auth(ctx, collection)?;
+        let token = bearer_token(authorization);
+        let refreshable = super::tokens::unverified_claims(token)
+            .and_then(|claims| claims.refreshable)
+            .unwrap_or(false);
+        let token = (!refreshable).then(|| token.to_string());
+        self.auth_response(ctx, collection, record.clone(), token)
+            .await
+    }
+
+    /// The checks of PocketBase's routes for the authenticated record itself, in its
+    /// order: the collection must exist, the caller must be authenticated, with a record
+    /// of that very collection. Returns the collection and the caller's record.
+    pub(crate) fn same_collection_auth<'a>(
+        &self,
+        ctx: &'a RequestContext,
+        collection: &str,
+    ) -> ServiceResult<(Arc<Collection>, &'a Map<String, Value>)> {
+        let named = self
+            .schema()
+            .by_id_or_name(collection)
+            .cloned()
+            .ok_or(ServiceError::MissingCollectionContext)?;
+        let Auth::Record {
+            collection: own,
+            record,
+        } = &ctx.auth
+        else {
+            return Err(ServiceError::Unauthorized);
+        };
+        if own.id != named.id {
+            return Err(ServiceError::Forbidden(format!(
+                "The request requires auth record from {} collection.",
+                own.name
+            )));
         }
+        Ok((named, record))
+    }
+}
+
+/// The token of an `Authorization` header value; the `Bearer ` prefix is optional.
+pub fn bearer_token(header: &str) -> &str {
+    let token = header.trim();
+    match token.get(..7) {
+        Some(prefix) if prefix.eq_ignore_ascii_case("bearer ") => token[7..].trim(),
+        _ => token,
     }
 }
 

@@ -191,6 +191,15 @@ impl App {
         if !errors.is_empty() {
             return Err(validation(failed, errors));
         }
+        let mut collection = collection;
+        // As PocketBase: a changed auth rule invalidates every auth token issued before.
+        // `null` and `""` count as the same rule here, as in PocketBase.
+        if collection.is_auth()
+            && old.rules.auth.as_deref().unwrap_or_default()
+                != collection.rules.auth.as_deref().unwrap_or_default()
+        {
+            collection.rotate_token_secret("authToken");
+        }
         let id = collection.id.clone();
         self.apply_changes(
             vec![Change::Update {

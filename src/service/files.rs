@@ -5,10 +5,9 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
-use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
+use super::tokens::{TokenExtras, TokenKind, new_token};
 use super::{App, Auth, RequestContext, ServiceError, ServiceResult};
 use crate::core::collection::{Collection, FieldKind};
 use crate::core::error::{ErrorCode, FieldError, FieldErrors};
@@ -82,16 +81,6 @@ pub struct ServedFile {
     pub content_type: String,
     pub name: String,
     pub inline: bool,
-}
-
-#[derive(Debug, Serialize, Deserialize)]
-struct FileClaims {
-    id: String,
-    #[serde(rename = "type")]
-    token_type: String,
-    #[serde(rename = "collectionId")]
-    collection_id: String,
-    exp: i64,
 }
 
 /// The content type of a file: sniffed from its bytes, else guessed from its name.
@@ -290,62 +279,7 @@ impl App {
         let Auth::Record { collection, record } = &ctx.auth else {
             return Err(ServiceError::Unauthorized);
         };
-        let (secret, duration) = collection.token_options("fileToken");
-        let token_key = record
-            .get("tokenKey")
-            .and_then(Value::as_str)
-            .unwrap_or_default();
-        let claims = FileClaims {
-            id: record
-                .get("id")
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .into(),
-            token_type: "file".into(),
-            collection_id: collection.id.clone(),
-            exp: chrono::Utc::now().timestamp() + duration.max(1),
-        };
-        jsonwebtoken::encode(
-            &Header::new(Algorithm::HS256),
-            &claims,
-            &EncodingKey::from_secret(format!("{token_key}{secret}").as_bytes()),
-        )
-        .map_err(|error| ServiceError::Store(crate::store::StoreError::Other(error.to_string())))
-    }
-
-    /// The auth record a file token belongs to, if the token is valid.
-    async fn file_token_auth(&self, token: &str) -> Auth {
-        let Ok(unverified) = jsonwebtoken::dangerous::insecure_decode::<FileClaims>(token) else {
-            return Auth::Guest;
-        };
-        let claims = unverified.claims;
-        if claims.token_type != "file" {
-            return Auth::Guest;
-        }
-        let Some(collection) = self.schema().by_id(&claims.collection_id).cloned() else {
-            return Auth::Guest;
-        };
-        let lookup = collection.clone();
-        let id = claims.id.clone();
-        let Ok(Some(record)) = self
-            .store
-            .read(move |conn| rows::get(conn, &lookup, &id, &[]))
-            .await
-        else {
-            return Auth::Guest;
-        };
-        let (secret, _) = collection.token_options("fileToken");
-        let token_key = record
-            .get("tokenKey")
-            .and_then(Value::as_str)
-            .unwrap_or_default();
-        let mut validation = Validation::new(Algorithm::HS256);
-        validation.leeway = 0;
-        let key = DecodingKey::from_secret(format!("{token_key}{secret}").as_bytes());
-        match jsonwebtoken::decode::<FileClaims>(token, &key, &validation) {
-            Ok(_) => Auth::Record { collection, record },
-            Err(_) => Auth::Guest,
-        }
+        new_token(collection, record, TokenKind::File, TokenExtras::default())
     }
 
     /// `GET /api/files/{collection}/{recordId}/{filename}`: finds the file (and its
@@ -391,7 +325,15 @@ impl App {
         };
         if *protected {
             let auth = match token {
-                Some(token) if !token.is_empty() => self.file_token_auth(token).await,
+                Some(token) if !token.is_empty() => {
+                    match self.find_record_by_token(token, TokenKind::File).await {
+                        Some(found) => Auth::Record {
+                            collection: found.collection,
+                            record: found.record,
+                        },
+                        None => Auth::Guest,
+                    }
+                }
                 _ => Auth::Guest,
             };
             self.check_protected_access(&collection, record_id, auth)

@@ -4,6 +4,8 @@
 //! never see HTTP types. Start at `App` and `records.rs`.
 
 pub mod auth;
+pub mod auth_flows;
+pub mod auth_mail;
 pub mod collections;
 pub mod events;
 pub mod expand;
@@ -11,10 +13,12 @@ pub mod fields;
 pub mod files;
 pub mod mail;
 pub mod migrations;
+pub mod otp;
 pub mod rate_limit;
 pub mod realtime;
 pub mod records;
 pub mod settings;
+pub mod tokens;
 
 use std::sync::{Arc, RwLock};
 
@@ -32,6 +36,13 @@ pub enum ServiceError {
     /// The collection named in the URL does not exist.
     #[error("missing collection")]
     MissingCollection,
+    /// An auth route names a collection that is not an auth collection.
+    #[error("missing or invalid auth collection")]
+    MissingAuthCollection,
+    /// An auth route names no collection at all (PocketBase answers this one from its
+    /// rate-limit middleware, before the handler).
+    #[error("missing or invalid collection context")]
+    MissingCollectionContext,
     /// The record does not exist, or the caller may not see it.
     #[error("not found")]
     NotFound,
@@ -61,6 +72,9 @@ pub enum ServiceError {
     /// A mail could not be sent; the text names the failing step, never credentials.
     #[error("mail not sent: {0}")]
     Mail(String),
+    /// Too many attempts at one secret (an OTP); the message says what to do.
+    #[error("too many attempts: {0}")]
+    TooManyAttempts(String),
     #[error(transparent)]
     Store(StoreError),
 }

@@ -400,11 +400,22 @@ impl App {
             Ok(accepted) => (accepted, FieldErrors::new()),
             Err(errors) => (Default::default(), errors),
         };
+        let has_manage_access = match stored
+            .as_ref()
+            .and_then(|s| s.get("id"))
+            .and_then(Value::as_str)
+        {
+            Some(id) => {
+                self.has_manage_access(ctx, schema, collection, id, &body)
+                    .await
+            }
+            None => false,
+        };
         let options = PrepareOptions {
             is_superuser: ctx.auth.is_superuser(),
+            has_manage_access,
             now: now_string(),
             uploaded_files: accepted.names.clone(),
-            ..PrepareOptions::default()
         };
         let prepared = self
             .prepare_record(schema, collection, stored.as_ref(), &body, &options, failed)
@@ -428,7 +439,8 @@ impl App {
         };
         if let Some(password) = prepared.new_password.take() {
             if let Some(stored) = &stored
-                && !ctx.auth.is_superuser()
+                && !options.is_superuser
+                && !options.has_manage_access
             {
                 let hash = stored
                     .get("password")
@@ -520,6 +532,43 @@ impl App {
         })
         .await
         .map_err(|error| ServiceError::Store(StoreError::Other(error.to_string())))?
+    }
+
+    /// Whether an authenticated caller passes the auth collection's `manageRule` for the
+    /// record `id`, which lets it change email, verified and password (without
+    /// `oldPassword`) as PocketBase allows. A `null` or empty manage rule grants nothing.
+    async fn has_manage_access(
+        &self,
+        ctx: &RequestContext,
+        schema: &Schema,
+        collection: &Arc<Collection>,
+        id: &str,
+        body: &Map<String, Value>,
+    ) -> bool {
+        if !collection.is_auth()
+            || ctx.auth.record_id().is_none()
+            || ctx.auth.is_superuser()
+            || collection
+                .rules
+                .manage
+                .as_deref()
+                .is_none_or(|rule| rule.trim().is_empty())
+        {
+            return false;
+        }
+        let Ok(Some(condition)) =
+            self.rule_condition(&collection.rules.manage, ctx, collection, schema, body)
+        else {
+            return false;
+        };
+        let lookup = collection.clone();
+        let id = id.to_string();
+        matches!(
+            self.store
+                .read(move |conn| rows::get(conn, &lookup, &id, &[condition]))
+                .await,
+            Ok(Some(_))
+        )
     }
 
     /// `DELETE /api/collections/{collection}/records/{id}`

@@ -5,6 +5,7 @@
 
 mod error;
 pub mod files;
+pub mod otps;
 pub mod records;
 pub mod schema;
 pub mod sql;

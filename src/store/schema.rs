@@ -32,6 +32,7 @@ pub fn create_system_tables(conn: &Connection) -> StoreResult<()> {
             applied INTEGER NOT NULL
         ) STRICT;",
     )?;
+    conn.execute_batch(super::otps::CREATE_TABLE)?;
     Ok(())
 }
 

@@ -20,6 +20,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 
 pub mod fixture;
+pub mod mail;
 pub mod scenario;
 pub mod sse;
 

@@ -151,6 +151,14 @@ impl Collection {
         "fileToken",
     ];
 
+    /// Gives one token option a new random secret, invalidating the tokens it signed.
+    pub fn rotate_token_secret(&mut self, key: &str) {
+        if let Some(Value::Object(options)) = self.auth_options.get_mut(key) {
+            options.remove("secret");
+        }
+        self.ensure_token_secrets();
+    }
+
     /// Gives every token option of an auth collection a random secret if it has none.
     pub fn ensure_token_secrets(&mut self) {
         if self.kind != CollectionKind::Auth {
