@@ -89,6 +89,19 @@ impl From<ServiceError> for ApiError {
                 ApiError::bad_request(message).with_data(errors.to_json())
             }
             ServiceError::TooManyRequests => ApiError::new(429, "Too Many Requests."),
+            ServiceError::BatchFailed { index, error } => {
+                let inner = ApiError::from(*error);
+                let response = serde_json::to_value(&inner).unwrap_or(Value::Null);
+                let mut failed = ApiError::bad_request("Batch transaction failed.").with_data(
+                    serde_json::json!({"requests": {index.to_string(): {
+                        "code": "batch_request_failed",
+                        "message": "Batch request failed.",
+                        "response": response,
+                    }}}),
+                );
+                failed.cause = inner.cause;
+                failed
+            }
             ServiceError::Mail(cause) => {
                 let mut error = ApiError::bad_request("Failed to send the email.");
                 error.cause = Some(cause.into());

@@ -3,6 +3,7 @@
 //! `store` or SQL. `ApiError` is the only place errors become statuses. Start at
 //! `configure()` (the route table).
 
+pub mod batch;
 pub mod collections;
 pub mod error;
 pub mod files;
@@ -22,6 +23,7 @@ use error::ApiError;
 pub fn configure(config: &mut web::ServiceConfig) {
     config.service(
         web::scope("/api")
+            .route("/batch", web::post().to(batch::transaction))
             .route("/health", web::get().to(health::check))
             .route("/health", web::head().to(health::check))
             .route("/files/token", web::post().to(files::token))

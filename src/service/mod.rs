@@ -6,6 +6,7 @@
 pub mod auth;
 pub mod auth_flows;
 pub mod auth_mail;
+pub mod batch;
 pub mod collections;
 pub mod events;
 pub mod expand;
@@ -69,6 +70,12 @@ pub enum ServiceError {
     RuleEval(String),
     #[error("too many requests")]
     TooManyRequests,
+    /// One request of a batch failed; the whole batch was rolled back.
+    #[error("batch request {index} failed: {error}")]
+    BatchFailed {
+        index: usize,
+        error: Box<ServiceError>,
+    },
     /// A mail could not be sent; the text names the failing step, never credentials.
     #[error("mail not sent: {0}")]
     Mail(String),

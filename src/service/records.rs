@@ -284,7 +284,7 @@ impl App {
         self.respond(ctx, &schema, collection, values, &shape).await
     }
 
-    async fn respond(
+    pub(crate) async fn respond(
         &self,
         ctx: &RequestContext,
         schema: &Arc<Schema>,
@@ -741,33 +741,7 @@ impl App {
         match record::prepare(collection, stored, body, options) {
             Ok(prepared) => Ok(prepared),
             Err(mut errors) => {
-                let mut named = Map::new();
-                for field in &collection.fields {
-                    if !matches!(field.kind, FieldKind::Relation { .. })
-                        || errors.contains(&field.name)
-                    {
-                        continue;
-                    }
-                    let mut ids = vec![];
-                    for key in [
-                        field.name.clone(),
-                        format!("{}+", field.name),
-                        format!("+{}", field.name),
-                    ] {
-                        match body.get(&key) {
-                            Some(Value::String(id)) if !id.is_empty() => {
-                                ids.push(Value::String(id.clone()))
-                            }
-                            Some(Value::Array(items)) => {
-                                ids.extend(items.iter().filter(|item| item.is_string()).cloned())
-                            }
-                            _ => {}
-                        }
-                    }
-                    if !ids.is_empty() {
-                        named.insert(field.name.clone(), Value::Array(ids));
-                    }
-                }
+                let named = relation_ids_in_body(collection, body, &errors);
                 if !named.is_empty() {
                     let check_schema = schema.clone();
                     let check_collection = collection.clone();
@@ -788,6 +762,39 @@ impl App {
     }
 }
 
+/// The relation ids a body names (`field`, `field+`, `+field`) for relation fields that
+/// have no error yet, so a failed validation can also report missing relations.
+pub(crate) fn relation_ids_in_body(
+    collection: &Collection,
+    body: &Map<String, Value>,
+    errors: &FieldErrors,
+) -> Map<String, Value> {
+    let mut named = Map::new();
+    for field in &collection.fields {
+        if !matches!(field.kind, FieldKind::Relation { .. }) || errors.contains(&field.name) {
+            continue;
+        }
+        let mut ids = vec![];
+        for key in [
+            field.name.clone(),
+            format!("{}+", field.name),
+            format!("+{}", field.name),
+        ] {
+            match body.get(&key) {
+                Some(Value::String(id)) if !id.is_empty() => ids.push(Value::String(id.clone())),
+                Some(Value::Array(items)) => {
+                    ids.extend(items.iter().filter(|item| item.is_string()).cloned())
+                }
+                _ => {}
+            }
+        }
+        if !ids.is_empty() {
+            named.insert(field.name.clone(), Value::Array(ids));
+        }
+    }
+    named
+}
+
 /// Inserts `key` into a JSON object keeping its keys in sorted order.
 fn insert_sorted(map: &mut Map<String, Value>, key: &str, value: Value) {
     map.insert(key.to_string(), value);
@@ -795,7 +802,7 @@ fn insert_sorted(map: &mut Map<String, Value>, key: &str, value: Value) {
 }
 
 /// Field errors for relation ids that do not exist.
-fn check_relations(
+pub(crate) fn check_relations(
     conn: &Connection,
     schema: &Schema,
     collection: &Collection,
@@ -838,7 +845,7 @@ fn check_relations(
 }
 
 /// Maps a UNIQUE violation to `validation_not_unique` errors on its columns.
-fn unique_errors(error: &StoreError) -> Option<FieldErrors> {
+pub(crate) fn unique_errors(error: &StoreError) -> Option<FieldErrors> {
     if !matches!(
         error,
         StoreError::Constraint {

@@ -159,6 +159,40 @@ impl Store {
         .map_err(|error| StoreError::Other(format!("write task failed: {error}")))?
     }
 
+    /// Like `write_then`, for work that can fail without a store error: `Ok(Err(_))` rolls
+    /// the transaction back and is handed to the caller; `Ok(Ok(_))` commits and runs
+    /// `after_commit`.
+    pub async fn write_or_rollback<T, E, F, A>(
+        &self,
+        work: F,
+        after_commit: A,
+    ) -> StoreResult<Result<T, E>>
+    where
+        T: Send + 'static,
+        E: Send + 'static,
+        F: FnOnce(&rusqlite::Transaction<'_>) -> StoreResult<Result<T, E>> + Send + 'static,
+        A: FnOnce(&T) + Send + 'static,
+    {
+        let pool = self.writer.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = pool.get()?;
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            match work(&tx)? {
+                Ok(value) => {
+                    tx.commit()?;
+                    after_commit(&value);
+                    Ok(Ok(value))
+                }
+                Err(error) => {
+                    tx.rollback()?;
+                    Ok(Err(error))
+                }
+            }
+        })
+        .await
+        .map_err(|error| StoreError::Other(format!("write task failed: {error}")))?
+    }
+
     /// The same as `write`, for callers that are not on an async runtime (the CLI).
     pub fn write_sync<T, F>(&self, work: F) -> StoreResult<T>
     where
