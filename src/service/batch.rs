@@ -11,7 +11,7 @@ use rusqlite::Connection;
 use serde_json::{Map, Value, json};
 
 use super::events::{Change, RecordAction};
-use super::files::{AcceptedUploads, Upload};
+use super::files::{AcceptedUploads, Cleanup, Upload, deleted_records};
 use super::records::{
     ShapeParams, cascade_delete, check_relations, relation_ids_in_body, unique_errors,
 };
@@ -101,9 +101,9 @@ struct Effects {
     done: Vec<Done>,
     changes: Vec<Change>,
     /// Files to delete after commit.
-    removed: Vec<(String, String, String)>,
+    removed: Vec<Cleanup>,
     /// Files written during the transaction, deleted again on rollback.
-    written: Vec<(String, String, String)>,
+    written: Vec<Cleanup>,
 }
 
 fn invalid_request(errors: FieldErrors) -> ServiceError {
@@ -183,10 +183,9 @@ impl App {
             planned.push(self.plan(ctx, &schema, request).await.map_err(fail)?);
         }
 
-        let files = self.file_store();
+        let work_files = self.file_store();
         let events = self.events.clone();
         let work_schema = schema.clone();
-        let work_files = files.clone();
         let started = Instant::now();
         let outcome = self
             .store
@@ -214,27 +213,16 @@ impl App {
             .await?;
         match outcome {
             Err((index, error, effects)) => {
-                remove_files(&files, effects.written).await;
+                self.remove_files(effects.written).await;
                 Err(ServiceError::BatchFailed {
                     index,
                     error: Box::new(error),
                 })
             }
             Ok((planned, effects)) => {
-                let mut deleted = effects.removed;
-                for change in effects
-                    .changes
-                    .iter()
-                    .filter(|c| c.action == RecordAction::Delete)
-                {
-                    let id = change
-                        .record
-                        .get("id")
-                        .and_then(Value::as_str)
-                        .unwrap_or_default();
-                    deleted.push((change.collection.id.clone(), id.to_string(), String::new()));
-                }
-                remove_files(&files, deleted).await;
+                let mut cleanup = effects.removed;
+                cleanup.extend(deleted_records(&effects.changes));
+                self.remove_files(cleanup).await;
                 let mut results = Vec::with_capacity(planned.len());
                 for (plan, done) in planned.into_iter().zip(effects.done) {
                     let body = match done.values {
@@ -493,9 +481,11 @@ fn execute(
         files
             .save(&collection.id, &id, name, bytes)
             .map_err(ServiceError::Store)?;
-        effects
-            .written
-            .push((collection.id.clone(), id.clone(), name.clone()));
+        effects.written.push(Cleanup::File {
+            collection_id: collection.id.clone(),
+            record_id: id.clone(),
+            name: name.clone(),
+        });
     }
     let relation_errors =
         check_relations(conn, schema, collection, &prepared.values).map_err(store_error)?;
@@ -520,7 +510,11 @@ fn execute(
         prepared
             .removed_files
             .into_iter()
-            .map(|name| (collection.id.clone(), id.clone(), name)),
+            .map(|name| Cleanup::File {
+                collection_id: collection.id.clone(),
+                record_id: id.clone(),
+                name,
+            }),
     );
     effects.changes.push(Change {
         action: if existing_id.is_some() {
@@ -537,25 +531,4 @@ fn execute(
         values: Some(values),
     });
     Ok(())
-}
-
-/// Deletes files (`(collection id, record id, name)`; an empty name is the whole record).
-async fn remove_files(files: &FileStore, targets: Vec<(String, String, String)>) {
-    if targets.is_empty() {
-        return;
-    }
-    let files = files.clone();
-    let _ = tokio::task::spawn_blocking(move || {
-        for (collection_id, record_id, name) in targets {
-            let result = if name.is_empty() {
-                files.delete_record(&collection_id, &record_id)
-            } else {
-                files.delete(&collection_id, &record_id, &name)
-            };
-            if let Err(error) = result {
-                tracing::warn!(%error, "could not delete a file after a batch");
-            }
-        }
-    })
-    .await;
 }

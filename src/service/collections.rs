@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value, json};
 
-use super::events::RecordAction;
+use super::files::{Cleanup, deleted_records};
 use super::migrations::{self, MIGRATION_FORMAT, Migration};
 use super::{App, ServiceError, ServiceResult, Superuser};
 use crate::core::collection::{Collection, CollectionKind, Field, FieldKind, Schema};
@@ -285,19 +285,11 @@ impl App {
                 Ok(cascaded)
             })
             .await?;
-        let files = self.file_store();
-        let _ = tokio::task::spawn_blocking(move || {
-            let _ = files.delete_collection(&collection.id);
-            for change in cascaded.iter().filter(|c| c.action == RecordAction::Delete) {
-                let id = change
-                    .record
-                    .get("id")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default();
-                let _ = files.delete_record(&change.collection.id, id);
-            }
-        })
-        .await;
+        let mut cleanup = deleted_records(&cascaded);
+        cleanup.push(Cleanup::Collection {
+            collection_id: collection.id.clone(),
+        });
+        self.remove_files(cleanup).await;
         Ok(())
     }
 
@@ -562,15 +554,11 @@ impl App {
         match result {
             Ok(collections) => {
                 self.set_schema(Schema::new(collections));
-                let files = self.file_store();
-                let _ = tokio::task::spawn_blocking(move || {
-                    for id in deleted {
-                        if let Err(error) = files.delete_collection(&id) {
-                            tracing::warn!(%error, collection = %id, "could not delete a deleted collection's files");
-                        }
-                    }
-                })
-                .await;
+                let cleanup = deleted
+                    .into_iter()
+                    .map(|collection_id| Cleanup::Collection { collection_id })
+                    .collect();
+                self.remove_files(cleanup).await;
                 Ok(())
             }
             Err(StoreError::Constraint { message, .. }) => {

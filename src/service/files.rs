@@ -83,6 +83,40 @@ pub struct ServedFile {
     pub inline: bool,
 }
 
+/// Stored files to remove once a write has committed (or failed).
+#[derive(Debug, Clone)]
+pub(crate) enum Cleanup {
+    File {
+        collection_id: String,
+        record_id: String,
+        name: String,
+    },
+    Record {
+        collection_id: String,
+        record_id: String,
+    },
+    Collection {
+        collection_id: String,
+    },
+}
+
+/// The storage folders of the records these changes deleted.
+pub(crate) fn deleted_records(changes: &[super::events::Change]) -> Vec<Cleanup> {
+    changes
+        .iter()
+        .filter(|change| change.action == super::events::RecordAction::Delete)
+        .map(|change| Cleanup::Record {
+            collection_id: change.collection.id.clone(),
+            record_id: change
+                .record
+                .get("id")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string(),
+        })
+        .collect()
+}
+
 /// The content type of a file: sniffed from its bytes, else guessed from its name.
 pub fn content_type(bytes: &[u8], name: &str) -> String {
     let extension = name.rsplit('.').next().unwrap_or_default().to_lowercase();
@@ -198,6 +232,35 @@ impl App {
     /// The storage folder of this node.
     pub fn file_store(&self) -> FileStore {
         FileStore::new(self.config.data_dir.storage())
+    }
+
+    /// Removes stored files off the async workers; failures are logged, not returned,
+    /// because the write they follow has already happened.
+    pub(crate) async fn remove_files(&self, targets: Vec<Cleanup>) {
+        if targets.is_empty() {
+            return;
+        }
+        let files = self.file_store();
+        let _ = tokio::task::spawn_blocking(move || {
+            for target in targets {
+                let result = match &target {
+                    Cleanup::File {
+                        collection_id,
+                        record_id,
+                        name,
+                    } => files.delete(collection_id, record_id, name),
+                    Cleanup::Record {
+                        collection_id,
+                        record_id,
+                    } => files.delete_record(collection_id, record_id),
+                    Cleanup::Collection { collection_id } => files.delete_collection(collection_id),
+                };
+                if let Err(error) = result {
+                    tracing::warn!(%error, ?target, "could not delete stored files");
+                }
+            }
+        })
+        .await;
     }
 
     /// Checks uploads against their file fields (key, size, MIME type) and names them.

@@ -11,7 +11,7 @@ use serde_json::{Map, Value, json};
 use super::events::{Change, RecordAction};
 use super::expand::{ExpandTree, expand_records};
 use super::fields::FieldPicker;
-use super::files::Upload;
+use super::files::{Cleanup, Upload, deleted_records};
 use super::{App, RequestContext, ServiceError, ServiceResult};
 use crate::core::collection::{Collection, FieldKind, Schema};
 use crate::core::error::{ErrorCode, FieldErrors};
@@ -491,15 +491,15 @@ impl App {
             // Nothing was stored: the new files go again.
             Err(_) => written,
         };
-        let collection_id = collection.id.clone();
-        let _ = tokio::task::spawn_blocking(move || {
-            for name in removed {
-                if let Err(error) = files.delete(&collection_id, &record_id, &name) {
-                    tracing::warn!(%error, file = %name, "could not delete a file");
-                }
-            }
-        })
-        .await;
+        let cleanup = removed
+            .into_iter()
+            .map(|name| Cleanup::File {
+                collection_id: collection.id.clone(),
+                record_id: record_id.clone(),
+                name,
+            })
+            .collect();
+        self.remove_files(cleanup).await;
         outcome
     }
 
@@ -618,20 +618,7 @@ impl App {
                 ),
                 other => other.into(),
             })?;
-        let files = self.file_store();
-        let _ = tokio::task::spawn_blocking(move || {
-            for change in changes.iter().filter(|c| c.action == RecordAction::Delete) {
-                let id = change
-                    .record
-                    .get("id")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default();
-                if let Err(error) = files.delete_record(&change.collection.id, id) {
-                    tracing::warn!(%error, "could not delete a deleted record's files");
-                }
-            }
-        })
-        .await;
+        self.remove_files(deleted_records(&changes)).await;
         Ok(())
     }
 }
