@@ -665,6 +665,10 @@ fn the_manage_rule_lets_managers_change_auth_fields() {
     );
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(r.json["verified"], false);
+    assert_eq!(
+        r.json["email"], "managed@example.com",
+        "managers see the email of the records they manage"
+    );
     // The old token of user1 is dead (tokenKey rotated), the new password works.
     assert_eq!(refresh(&s, &user1).status, 401);
     assert_eq!(refresh(&s, &fx.user1_token).status, 401);

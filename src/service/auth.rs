@@ -128,6 +128,7 @@ impl App {
                 collection,
                 values: record,
                 expand: None,
+                managed: false,
             },
         );
         Ok(json!({"record": json, "token": token}))

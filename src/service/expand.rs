@@ -207,6 +207,7 @@ async fn load_related(
             collection: target.clone(),
             values,
             expand: None,
+            managed: false,
         })
         .collect();
     if subtree.is_empty() || related.is_empty() {

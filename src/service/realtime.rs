@@ -150,6 +150,7 @@ impl App {
             collection: event.collection.clone(),
             values: event.record.clone(),
             expand: None,
+            managed: false,
         }];
         if !tree.is_empty() {
             let schema = self.schema();

@@ -49,6 +49,9 @@ pub struct LoadedRecord {
     pub values: Map<String, Value>,
     /// `None` when nothing was expanded; `Some` (maybe empty) once an expand resolved.
     pub expand: Option<Map<String, Value>>,
+    /// The caller passes the auth collection's manage rule for this record, so it sees
+    /// the email whatever `emailVisibility` says.
+    pub managed: bool,
 }
 
 /// PocketBase's answer to writes on view collections.
@@ -126,13 +129,69 @@ impl App {
             let own = ctx.auth.record_id().is_some()
                 && ctx.auth.record_id() == record.values.get("id").and_then(Value::as_str)
                 && matches!(&ctx.auth, super::Auth::Record { collection, .. } if collection.id == record.collection.id);
-            options.show_email = options.show_email || own;
+            options.show_email = options.show_email || own || record.managed;
         }
         let mut map = record::to_json(&record.collection, &record.values, &options);
         if let Some(expand) = &record.expand {
             insert_sorted(&mut map, "expand", Value::Object(expand.clone()));
         }
         Value::Object(map)
+    }
+
+    /// Marks the auth records the caller may manage (its manage rule matches them), so
+    /// their emails are shown as PocketBase shows them to managers.
+    async fn mark_managed(
+        &self,
+        ctx: &RequestContext,
+        schema: &Schema,
+        records: &mut [LoadedRecord],
+    ) {
+        let Some(collection) = records.first().map(|record| record.collection.clone()) else {
+            return;
+        };
+        let has_rule = collection
+            .rules
+            .manage
+            .as_deref()
+            .is_some_and(|rule| !rule.trim().is_empty());
+        if !collection.is_auth()
+            || !has_rule
+            || ctx.auth.is_superuser()
+            || ctx.auth.record_id().is_none()
+        {
+            return;
+        }
+        let Ok(Some(condition)) = self.rule_condition(
+            &collection.rules.manage,
+            ctx,
+            &collection,
+            schema,
+            &Map::new(),
+        ) else {
+            return;
+        };
+        let ids: Vec<String> = records
+            .iter()
+            .filter_map(|record| {
+                record
+                    .values
+                    .get("id")
+                    .and_then(Value::as_str)
+                    .map(str::to_string)
+            })
+            .collect();
+        let lookup = collection.clone();
+        let Ok(managed) = self
+            .store
+            .read(move |conn| rows::get_many(conn, &lookup, &ids, &[condition]))
+            .await
+        else {
+            return;
+        };
+        for record in records.iter_mut() {
+            let id = record.values.get("id");
+            record.managed = managed.iter().any(|row| row.get("id") == id);
+        }
     }
 
     /// `GET /api/collections/{collection}/records`
@@ -215,8 +274,10 @@ impl App {
                 collection: collection.clone(),
                 values,
                 expand: None,
+                managed: false,
             })
             .collect();
+        self.mark_managed(ctx, &schema, &mut records).await;
         if !tree.is_empty() {
             records = expand_records(self, ctx, &schema, records, &tree).await?;
         }
@@ -298,7 +359,9 @@ impl App {
             collection,
             values,
             expand: None,
+            managed: false,
         }];
+        self.mark_managed(ctx, schema, &mut records).await;
         if !tree.is_empty() {
             records = expand_records(self, ctx, schema, records, &tree).await?;
         }
