@@ -1575,3 +1575,63 @@ fn sigkill_loses_no_acknowledged_write() {
     assert_eq!(got, want);
     assert_eq!(items[n as usize - 2]["s"], format!("event {} ✓", n - 1));
 }
+
+/// Totals and resolved tokens may be cached; these rows fail if a cache outlives a change.
+#[test]
+fn cached_answers_follow_every_change() {
+    let (s, fx) = fresh();
+    let total = |s: &Server| {
+        s.must(
+            "GET",
+            "/api/collections/tags/records?filter=name%20!%3D%20%22%22",
+            Auth::None,
+            Body::None,
+            200,
+        )["totalItems"]
+            .as_i64()
+            .expect("total")
+    };
+    let before = total(&s);
+    assert_eq!(total(&s), before, "asking twice gives the same total");
+    s.must(
+        "POST",
+        "/api/collections/tags/records",
+        Auth::Superuser,
+        Body::Json(json!({"name": "fresh"})),
+        200,
+    );
+    assert_eq!(total(&s), before + 1, "a create changes the total");
+    s.must(
+        "DELETE",
+        &format!("/api/collections/tags/records/{TAG_WEB}"),
+        Auth::Superuser,
+        Body::None,
+        204,
+    );
+    assert_eq!(total(&s), before, "a delete changes the total");
+
+    let me = |token: &str| {
+        s.request(
+            "GET",
+            "/api/collections/users/records",
+            &Auth::Token(token.to_string()),
+            &Body::None,
+        )
+        .json["totalItems"]
+            .clone()
+    };
+    assert_eq!(me(&fx.user1_token), json!(1), "the token works");
+    assert_eq!(me(&fx.user1_token), json!(1), "and works again");
+    s.must(
+        "DELETE",
+        &format!("/api/collections/users/records/{USER1}"),
+        Auth::Superuser,
+        Body::None,
+        204,
+    );
+    assert_eq!(
+        me(&fx.user1_token),
+        json!(0),
+        "a deleted user's token is a guest at once"
+    );
+}

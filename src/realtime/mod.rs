@@ -17,7 +17,7 @@ use tokio::sync::mpsc;
 
 use crate::core::record::random_string;
 use crate::service::events::RecordEvent;
-use crate::service::realtime::{AccessCheck, TopicKind};
+use crate::service::realtime::AccessCheck;
 use crate::service::{App, Auth};
 
 pub use topic::{
@@ -254,13 +254,7 @@ async fn deliver(app: &App, broker: &Broker, event: &Arc<RecordEvent>) {
             continue;
         }
         // Subscribers with the same identity and options see the same JSON.
-        let key = format!(
-            "{}|{}|{:?}|{}",
-            item.check.auth.record_id().unwrap_or(""),
-            item.check.auth.is_superuser(),
-            item.check.kind == TopicKind::View,
-            Value::Object(item.check.query.clone())
-        );
+        let key = item.check.key();
         let data = match shaped.get(&key) {
             Some(data) => data.clone(),
             None => {

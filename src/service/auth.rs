@@ -31,14 +31,30 @@ impl App {
     /// (garbage, tampered, expired, another token type, unknown record) is a guest,
     /// as in PocketBase.
     pub async fn authenticate(&self, header: &str) -> Auth {
-        match self
-            .find_record_by_token(bearer_token(header), TokenKind::Auth)
-            .await
-        {
-            Some(found) => Auth::Record {
-                collection: found.collection,
-                record: found.record,
-            },
+        let token = bearer_token(header);
+        let schema = self.schema();
+        let generation = |table: &str| self.store.table_generation(table);
+        if let Some(auth) = self.caches.auth(token, &schema, generation) {
+            return auth;
+        }
+        let Some(claims) = crate::service::tokens::unverified_claims(token) else {
+            return Auth::Guest;
+        };
+        let table = schema
+            .by_id(&claims.collection_id)
+            .map(|collection| collection.name.clone())
+            .unwrap_or_default();
+        let before = self.store.table_generation(&table);
+        match self.find_record_by_token(token, TokenKind::Auth).await {
+            Some(found) => {
+                let auth = Auth::Record {
+                    collection: found.collection,
+                    record: found.record,
+                };
+                self.caches
+                    .remember_auth(token, auth.clone(), schema, before, found.claims.exp);
+                auth
+            }
             None => Auth::Guest,
         }
     }

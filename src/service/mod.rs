@@ -7,6 +7,7 @@ pub mod auth;
 pub mod auth_flows;
 pub mod auth_mail;
 pub mod batch;
+pub mod cache;
 pub mod collections;
 pub mod events;
 pub mod expand;
@@ -114,6 +115,13 @@ impl Auth {
         matches!(self, Auth::Record { collection, .. } if collection.is_superusers())
     }
 
+    pub fn collection_id(&self) -> Option<&str> {
+        match self {
+            Auth::Guest => None,
+            Auth::Record { collection, .. } => Some(&collection.id),
+        }
+    }
+
     pub fn record_id(&self) -> Option<&str> {
         match self {
             Auth::Guest => None,
@@ -181,6 +189,8 @@ pub struct App {
     schema_change: tokio::sync::Mutex<()>,
     /// Committed record changes, for realtime and every other subscriber.
     pub events: Arc<events::EventBus>,
+    /// Resolved tokens and list totals, valid while the data they came from is unchanged.
+    pub(crate) caches: cache::Caches,
     /// The settings snapshot, swapped after each change.
     settings: RwLock<Arc<settings::Settings>>,
     /// Serializes settings changes.
@@ -203,6 +213,7 @@ impl App {
             schema: RwLock::new(Arc::new(Schema::new(collections))),
             schema_change: tokio::sync::Mutex::new(()),
             events: Arc::new(events::EventBus::default()),
+            caches: cache::Caches::default(),
             settings: RwLock::new(Arc::new(settings)),
             settings_change: tokio::sync::Mutex::new(()),
             rate_limiter: rate_limit::RateLimiter::default(),

@@ -35,6 +35,19 @@ pub struct AccessCheck {
 }
 
 impl AccessCheck {
+    /// Identifies the question: the same key always gets the same answer for one event.
+    pub fn key(&self) -> String {
+        format!(
+            "{}|{}|{}|{:?}|{}|{}",
+            self.auth.collection_id().unwrap_or(""),
+            self.auth.record_id().unwrap_or(""),
+            self.auth.is_superuser(),
+            self.kind,
+            Value::Object(self.query.clone()),
+            Value::Object(self.headers.clone()),
+        )
+    }
+
     fn context(&self) -> RequestContext {
         RequestContext {
             auth: self.auth.clone(),
@@ -88,6 +101,23 @@ fn conditions(check: &AccessCheck, collection: &Collection, app: &App) -> Option
     Some(fragments)
 }
 
+/// Checks one event against conditions: against the stored row while it exists (the
+/// current state, as PocketBase checks), and against the event's own values once the row
+/// is gone (a delete, or a change deleted since).
+fn check_event(
+    conn: &rusqlite::Connection,
+    event: &RecordEvent,
+    id: &str,
+    conditions: &[SqlFragment],
+) -> Result<bool, crate::store::StoreError> {
+    if event.action != RecordAction::Delete
+        && rows::get(conn, &event.collection, id, &[])?.is_some()
+    {
+        return rows::get(conn, &event.collection, id, conditions).map(|row| row.is_some());
+    }
+    rows::snapshot_matches(conn, &event.collection, &event.record, conditions)
+}
+
 impl App {
     /// Answers every access question about one event, in one database visit.
     pub async fn event_access(
@@ -95,38 +125,52 @@ impl App {
         event: &Arc<RecordEvent>,
         checks: Vec<AccessCheck>,
     ) -> ServiceResult<Vec<bool>> {
-        let compiled: Vec<Option<Vec<SqlFragment>>> = checks
-            .iter()
-            .map(|check| conditions(check, &event.collection, self))
-            .collect();
-        let event = event.clone();
-        Ok(self
-            .store
-            .read(move |conn| {
-                let id = event
-                    .record
-                    .get("id")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default();
-                let mut answers = Vec::with_capacity(compiled.len());
-                for conditions in compiled {
-                    let Some(conditions) = conditions else {
-                        answers.push(false);
-                        continue;
-                    };
-                    let allowed = if event.action == RecordAction::Delete {
-                        rows::snapshot_matches(conn, &event.collection, &event.record, &conditions)
-                    } else {
-                        rows::get(conn, &event.collection, id, &conditions).map(|row| row.is_some())
-                    };
-                    answers.push(allowed.unwrap_or_else(|error| {
-                        tracing::error!(%error, "RuleEval: realtime access check failed");
-                        false
-                    }));
+        // Subscribers asking the same question (same identity, rule and options) share
+        // one answer; a question without conditions needs no query at all.
+        let mut questions: Vec<(String, Option<Vec<SqlFragment>>)> = vec![];
+        let mut slots = Vec::with_capacity(checks.len());
+        for check in &checks {
+            let key = check.key();
+            let slot = match questions.iter().position(|(known, _)| *known == key) {
+                Some(slot) => slot,
+                None => {
+                    questions.push((key, conditions(check, &event.collection, self)));
+                    questions.len() - 1
                 }
-                Ok(answers)
-            })
-            .await?)
+            };
+            slots.push(slot);
+        }
+        let needs_query = questions
+            .iter()
+            .any(|(_, conditions)| conditions.as_ref().is_some_and(|c| !c.is_empty()));
+        let answers: Vec<bool> = if needs_query {
+            let event = event.clone();
+            self.store
+                .read(move |conn| {
+                    let id = event.record.get("id").and_then(Value::as_str).unwrap_or_default();
+                    Ok(questions
+                        .iter()
+                        .map(|(_, conditions)| match conditions {
+                            None => false,
+                            Some(conditions) if conditions.is_empty() => true,
+                            Some(conditions) => {
+let allowed = check_event(conn, &event, id, conditions);
+                                allowed.unwrap_or_else(|error| {
+                                    tracing::error!(%error, "RuleEval: realtime access check failed");
+                                    false
+                                })
+                            }
+                        })
+                        .collect())
+                })
+                .await?
+        } else {
+            questions
+                .iter()
+                .map(|(_, conditions)| conditions.is_some())
+                .collect()
+        };
+        Ok(slots.into_iter().map(|slot| answers[slot]).collect())
     }
 
     /// The event's record as the subscriber of `check` may see it.

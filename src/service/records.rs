@@ -248,15 +248,24 @@ impl App {
         };
         let picker = FieldPicker::parse(&params.fields).map_err(|_| bad_request())?;
         let tree = ExpandTree::parse(&params.expand);
+        // Totals are counted once per state of the database: the same conditions under
+        // the same commit count give the same number.
+        let generation = self.store.generation();
+        let count_key = format!("{}|{:?}", collection.id, conditions);
+        let cached_total = if params.skip_total {
+            None
+        } else {
+            self.caches.count(&count_key, generation)
+        };
         let query = rows::ListQuery {
             conditions,
             order,
             limit: per_page,
             offset: (page - 1).saturating_mul(per_page),
-            count_total: !params.skip_total,
+            count_total: !params.skip_total && cached_total.is_none(),
         };
         let loaded_collection = collection.clone();
-        let result = self
+        let mut result = self
             .store
             .read(move |conn| rows::list(conn, &loaded_collection, &query))
             .await
@@ -267,6 +276,11 @@ impl App {
                 }
                 other => other.into(),
             })?;
+        match (cached_total, result.total) {
+            (Some(total), _) => result.total = Some(total),
+            (None, Some(total)) => self.caches.remember_count(count_key, generation, total),
+            (None, None) => {}
+        }
         let mut records: Vec<LoadedRecord> = result
             .rows
             .into_iter()

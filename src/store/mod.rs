@@ -10,6 +10,10 @@ pub mod records;
 pub mod schema;
 pub mod sql;
 
+use std::collections::{HashMap, HashSet};
+use std::convert::Infallible;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use r2d2::Pool;
@@ -27,6 +31,54 @@ pub type StoreResult<T> = Result<T, StoreError>;
 pub struct Store {
     readers: Pool<SqliteConnectionManager>,
     writer: Pool<SqliteConnectionManager>,
+    generations: Arc<Generations>,
+}
+
+/// Change counters, so caches can tell whether what they hold is still current: one for
+/// the whole database and one per table, each bumped after a commit that changed it.
+/// Rows changed on the writer are noted by SQLite's update hook while the transaction
+/// runs and counted only once it has committed.
+#[derive(Debug, Default)]
+pub struct Generations {
+    global: AtomicU64,
+    tables: Mutex<HashMap<String, u64>>,
+    pending: Mutex<HashSet<String>>,
+}
+
+impl Generations {
+    fn note(&self, table: &str) {
+        let mut pending = self
+            .pending
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if !pending.contains(table) {
+            pending.insert(table.to_string());
+        }
+    }
+
+    fn discard(&self) {
+        self.pending
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clear();
+    }
+
+    fn committed(&self) {
+        let pending: Vec<String> = self
+            .pending
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .drain()
+            .collect();
+        let mut tables = self
+            .tables
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        for table in pending {
+            *tables.entry(table).or_default() += 1;
+        }
+        self.global.fetch_add(1, Ordering::SeqCst);
+    }
 }
 
 fn configure(conn: &mut Connection, query_only: bool) -> rusqlite::Result<()> {
@@ -85,9 +137,18 @@ impl Store {
             | OpenFlags::SQLITE_OPEN_CREATE
             | OpenFlags::SQLITE_OPEN_NO_MUTEX
             | OpenFlags::SQLITE_OPEN_URI;
+        let generations = Arc::new(Generations::default());
+        let noted = generations.clone();
         let writer_manager = SqliteConnectionManager::file(&path)
             .with_flags(flags)
-            .with_init(|conn| configure(conn, false));
+            .with_init(move |conn| {
+                configure(conn, false)?;
+                let noted = noted.clone();
+                conn.update_hook(Some(move |_action, _database: &str, table: &str, _row| {
+                    noted.note(table)
+                }))?;
+                Ok(())
+            });
         let writer = Pool::builder()
             .max_size(1)
             .connection_timeout(Duration::from_secs(30))
@@ -105,7 +166,11 @@ impl Store {
             .connection_timeout(Duration::from_secs(30))
             .build(reader_manager)?;
         open_aux(data_dir)?;
-        Ok(Store { readers, writer })
+        Ok(Store {
+            readers,
+            writer,
+            generations,
+        })
     }
 
     /// Runs `work` with a pooled read connection on the blocking thread pool.
@@ -123,6 +188,22 @@ impl Store {
         .map_err(|error| StoreError::Other(format!("read task failed: {error}")))?
     }
 
+    /// How many commits there have been since the store opened.
+    pub fn generation(&self) -> u64 {
+        self.generations.global.load(Ordering::SeqCst)
+    }
+
+    /// How many commits have changed rows of `table` since the store opened.
+    pub fn table_generation(&self, table: &str) -> u64 {
+        self.generations
+            .tables
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .get(table)
+            .copied()
+            .unwrap_or(0)
+    }
+
     /// Runs `work` inside one IMMEDIATE transaction of the single writer, on the blocking
     /// thread pool; commits when `work` returns `Ok`, rolls back otherwise.
     pub async fn write<T, F>(&self, work: F) -> StoreResult<T>
@@ -130,10 +211,7 @@ impl Store {
         T: Send + 'static,
         F: FnOnce(&rusqlite::Transaction<'_>) -> StoreResult<T> + Send + 'static,
     {
-        let pool = self.writer.clone();
-        tokio::task::spawn_blocking(move || write_blocking(&pool, work))
-            .await
-            .map_err(|error| StoreError::Other(format!("write task failed: {error}")))?
+        self.write_then(work, |_| {}).await
     }
 
     /// Like `write`, then runs `after_commit` with the result once the transaction has
@@ -145,18 +223,13 @@ impl Store {
         F: FnOnce(&rusqlite::Transaction<'_>) -> StoreResult<T> + Send + 'static,
         A: FnOnce(&T) + Send + 'static,
     {
-        let pool = self.writer.clone();
-        tokio::task::spawn_blocking(move || {
-            let mut conn = pool.get()?;
-            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-            let value = work(&tx)?;
-            tx.commit()?;
-            after_commit(&value);
-            drop(conn);
-            Ok(value)
-        })
-        .await
-        .map_err(|error| StoreError::Other(format!("write task failed: {error}")))?
+        let outcome = self
+            .write_or_rollback(move |tx| work(tx).map(Ok::<T, Infallible>), after_commit)
+            .await?;
+        match outcome {
+            Ok(value) => Ok(value),
+            Err(never) => match never {},
+        }
     }
 
     /// Like `write_then`, for work that can fail without a store error: `Ok(Err(_))` rolls
@@ -174,23 +247,10 @@ impl Store {
         A: FnOnce(&T) + Send + 'static,
     {
         let pool = self.writer.clone();
-        tokio::task::spawn_blocking(move || {
-            let mut conn = pool.get()?;
-            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-            match work(&tx)? {
-                Ok(value) => {
-                    tx.commit()?;
-                    after_commit(&value);
-                    Ok(Ok(value))
-                }
-                Err(error) => {
-                    tx.rollback()?;
-                    Ok(Err(error))
-                }
-            }
-        })
-        .await
-        .map_err(|error| StoreError::Other(format!("write task failed: {error}")))?
+        let generations = self.generations.clone();
+        tokio::task::spawn_blocking(move || transact(&pool, &generations, work, after_commit))
+            .await
+            .map_err(|error| StoreError::Other(format!("write task failed: {error}")))?
     }
 
     /// The same as `write`, for callers that are not on an async runtime (the CLI).
@@ -198,7 +258,16 @@ impl Store {
     where
         F: FnOnce(&rusqlite::Transaction<'_>) -> StoreResult<T>,
     {
-        write_blocking(&self.writer, work)
+        let outcome = transact(
+            &self.writer,
+            &self.generations,
+            move |tx| work(tx).map(Ok::<T, Infallible>),
+            |_| {},
+        )?;
+        match outcome {
+            Ok(value) => Ok(value),
+            Err(never) => match never {},
+        }
     }
 
     /// The same as `read`, for callers that are not on an async runtime (the CLI).
@@ -218,15 +287,39 @@ impl Store {
     }
 }
 
-fn write_blocking<T, F>(pool: &Pool<SqliteConnectionManager>, work: F) -> StoreResult<T>
+/// The one write path: an IMMEDIATE transaction on the writer, committed when `work`
+/// answers `Ok(Ok(_))`, rolled back otherwise; the change counters move only on commit.
+fn transact<T, E, F, A>(
+    pool: &Pool<SqliteConnectionManager>,
+    generations: &Generations,
+    work: F,
+    after_commit: A,
+) -> StoreResult<Result<T, E>>
 where
-    F: FnOnce(&rusqlite::Transaction<'_>) -> StoreResult<T>,
+    F: FnOnce(&rusqlite::Transaction<'_>) -> StoreResult<Result<T, E>>,
+    A: FnOnce(&T),
 {
     let mut conn = pool.get()?;
+    generations.discard();
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-    let value = work(&tx)?;
-    tx.commit()?;
-    Ok(value)
+    match work(&tx) {
+        Ok(Ok(value)) => {
+            tx.commit()?;
+            generations.committed();
+            after_commit(&value);
+            Ok(Ok(value))
+        }
+        Ok(Err(error)) => {
+            tx.rollback()?;
+            generations.discard();
+            Ok(Err(error))
+        }
+        Err(error) => {
+            drop(tx);
+            generations.discard();
+            Err(error)
+        }
+    }
 }
 
 fn open_aux(data_dir: &DataDir) -> StoreResult<()> {

@@ -258,6 +258,11 @@ pub fn delete_collection(conn: &Connection, collection: &Collection) -> StoreRes
 
 /// Deletes every row of a collection's table.
 pub fn truncate(conn: &Connection, collection: &Collection) -> StoreResult<()> {
-    conn.execute_batch(&format!("DELETE FROM {}", Ident::new(&collection.name)))?;
+    // The WHERE keeps SQLite from its truncate shortcut, which skips the update hook
+    // that the change counters rely on.
+    conn.execute_batch(&format!(
+        "DELETE FROM {} WHERE 1",
+        Ident::new(&collection.name)
+    ))?;
     Ok(())
 }
