@@ -140,10 +140,14 @@ impl Server {
         if !bin.is_file() {
             bail!("{name} binary not found at {}", bin.display());
         }
-        let dir = out.join("data").join(name);
-        if dir.exists() {
-            std::fs::remove_dir_all(&dir).with_context(|| format!("clear {}", dir.display()))?;
+        // PocketBase keeps `pb_migrations/` (written on every collection change when
+        // automigrate is on, and replayed at start) and `pb_hooks/` beside its data dir,
+        // so the data dir sits one level down in a folder that is wiped before each run.
+        let home = out.join("data").join(name);
+        if home.exists() {
+            std::fs::remove_dir_all(&home).with_context(|| format!("clear {}", home.display()))?;
         }
+        let dir = home.join("data");
         std::fs::create_dir_all(&dir)?;
         let upsert = Command::new(bin)
             .args([
@@ -1088,102 +1092,126 @@ struct ServerReport {
     details: Value,
 }
 
-async fn bench_server(
+/// One server under test and what the benchmark learned about it so far.
+struct Target {
     name: &'static str,
-    bin: &Path,
-    settings: &Settings,
-    ticks: f64,
-) -> Result<ServerReport> {
-    let mut figures = Figures::new();
-    let mut details = serde_json::Map::new();
-    details.insert("binary".into(), json!(bin.display().to_string()));
-    details.insert(
-        "version".into(),
-        json!(command_output(&bin.display().to_string(), &["--version"])),
-    );
-    println!("== {name}: starting");
-    let mut server = Server::start(name, bin, &settings.out).await?;
-    let addr = server.addr;
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    let (rss, _) = server.memory_kib()?;
-    figures.insert("rss_idle_mb".into(), rss as f64 / 1024.0);
+    server: Server,
+    client: Client,
+    users: Arc<Vec<User>>,
+    ids: Arc<Vec<String>>,
+    figures: Figures,
+    details: serde_json::Map<String, Value>,
+    scenario_details: serde_json::Map<String, Value>,
+}
 
-    let mut client = Client::connect(addr).await?;
-    create_schema(&mut client).await?;
-    let started = Instant::now();
-    let users = Arc::new(seed_users(addr, settings.users).await?);
-    println!(
-        "   {} users created and logged in in {:.1} s",
-        users.len(),
-        started.elapsed().as_secs_f64()
-    );
-
-    println!("   seeding {} posts", settings.records);
-    let cpu_before = server.cpu_seconds(ticks)?;
-    let seeded = seed_posts(
-        addr,
-        &users,
-        settings.records,
-        settings.seed_concurrency,
-        settings.seed_deadline,
-    )
-    .await?;
-    let seed_cpu = server.cpu_seconds(ticks)? - cpu_before;
-    println!(
-        "   seeded {} posts in {:.1} s ({:.0}/s, {} errors)",
-        seeded.ids.len(),
-        seeded.seconds,
-        seeded.ids.len() as f64 / seeded.seconds,
-        seeded.errors
-    );
-    if seeded.ids.is_empty() {
-        bail!("{name}: no post was created");
+impl Target {
+    async fn start(name: &'static str, bin: &Path, settings: &Settings) -> Result<Target> {
+        let mut details = serde_json::Map::new();
+        details.insert("binary".into(), json!(bin.display().to_string()));
+        details.insert(
+            "version".into(),
+            json!(command_output(&bin.display().to_string(), &["--version"])),
+        );
+        let server = Server::start(name, bin, &settings.out).await?;
+        let client = Client::connect(server.addr).await?;
+        Ok(Target {
+            name,
+            server,
+            client,
+            users: Arc::new(Vec::new()),
+            ids: Arc::new(Vec::new()),
+            figures: Figures::new(),
+            details,
+            scenario_details: serde_json::Map::new(),
+        })
     }
-    figures.insert("seed_seconds".into(), seeded.seconds);
-    figures.insert(
-        "seed_rate".into(),
-        seeded.ids.len() as f64 / seeded.seconds.max(1e-9),
-    );
-    figures.insert(
-        "seed_cpu_us".into(),
-        seed_cpu * 1e6 / seeded.ids.len().max(1) as f64,
-    );
-    details.insert("seeded".into(), json!(seeded.ids.len()));
-    details.insert("seed_errors".into(), json!(seeded.errors));
-    tokio::time::sleep(Duration::from_secs(1)).await;
-    figures.insert(
-        "disk_after_seed_mb".into(),
-        dir_size(&server.dir) as f64 / 1e6,
-    );
-    let (rss_seeded, _) = server.memory_kib()?;
-    figures.insert("rss_after_seed_mb".into(), rss_seeded as f64 / 1024.0);
 
-    // The same filter must find the same rows on both servers.
-    let page = client
-        .must(
-            Method::GET,
-            &format!("/api/collections/posts/records?page=1&{LIST_QUERY}"),
-            None,
-            None,
-            200,
+    /// Idle memory, schema, users, posts; data dir size and memory after the seed.
+    async fn seed(&mut self, settings: &Settings, ticks: f64) -> Result<()> {
+        let (name, addr) = (self.name, self.server.addr);
+        let (rss, _) = self.server.memory_kib()?;
+        self.figures
+            .insert("rss_idle_mb".into(), rss as f64 / 1024.0);
+        create_schema(&mut self.client).await?;
+        let started = Instant::now();
+        self.users = Arc::new(seed_users(addr, settings.users).await?);
+        println!(
+            "   {name}: {} users created and logged in in {:.1} s",
+            self.users.len(),
+            started.elapsed().as_secs_f64()
+        );
+        let cpu_before = self.server.cpu_seconds(ticks)?;
+        let seeded = seed_posts(
+            addr,
+            &self.users,
+            settings.records,
+            settings.seed_concurrency,
+            settings.seed_deadline,
         )
         .await?;
-    details.insert("list_total_items".into(), page["totalItems"].clone());
+        let seed_cpu = self.server.cpu_seconds(ticks)? - cpu_before;
+        println!(
+            "   {name}: seeded {} posts in {:.1} s ({:.0}/s, {} errors)",
+            seeded.ids.len(),
+            seeded.seconds,
+            seeded.ids.len() as f64 / seeded.seconds,
+            seeded.errors
+        );
+        if seeded.ids.is_empty() {
+            bail!("{name}: no post was created");
+        }
+        let count = seeded.ids.len() as f64;
+        self.figures.insert("seed_seconds".into(), seeded.seconds);
+        self.figures
+            .insert("seed_rate".into(), count / seeded.seconds.max(1e-9));
+        self.figures
+            .insert("seed_cpu_us".into(), seed_cpu * 1e6 / count);
+        self.details
+            .insert("seeded".into(), json!(seeded.ids.len()));
+        self.details
+            .insert("seed_errors".into(), json!(seeded.errors));
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        self.figures.insert(
+            "disk_after_seed_mb".into(),
+            dir_size(&self.server.dir) as f64 / 1e6,
+        );
+        let (rss_seeded, _) = self.server.memory_kib()?;
+        self.figures
+            .insert("rss_after_seed_mb".into(), rss_seeded as f64 / 1024.0);
+        // The same filter must find the same rows on both servers.
+        let page = self
+            .client
+            .must(
+                Method::GET,
+                &format!("/api/collections/posts/records?page=1&{LIST_QUERY}"),
+                None,
+                None,
+                200,
+            )
+            .await?;
+        self.details
+            .insert("list_total_items".into(), page["totalItems"].clone());
+        self.ids = Arc::new(seeded.ids);
+        Ok(())
+    }
 
-    let ids = Arc::new(seeded.ids);
-    let mut scenario_details = serde_json::Map::new();
-    let warmup = settings.duration / 10;
-    for scenario in scenarios(&users, &ids) {
+    /// Warm-up, then the measured run of the `index`-th scenario.
+    async fn run_scenario(&mut self, index: usize, settings: &Settings, ticks: f64) -> Result<()> {
+        let all = scenarios(&self.users, &self.ids);
+        let scenario = all
+            .get(index)
+            .ok_or_else(|| anyhow!("no scenario {index}"))?;
+        let addr = self.server.addr;
         run_load(
             addr,
             scenario.concurrency,
-            warmup,
+            settings.duration / 10,
             u64::MAX,
             scenario.expect,
             &scenario.make,
         )
         .await?;
-        let cpu_before = server.cpu_seconds(ticks)?;
+        let cpu_before = self.server.cpu_seconds(ticks)?;
         // Bounded by time and by count (far above what 2 cores can serve).
         let mut result = run_load(
             addr,
@@ -1194,10 +1222,10 @@ async fn bench_server(
             &scenario.make,
         )
         .await?;
-        result.server_cpu_seconds = server.cpu_seconds(ticks)? - cpu_before;
+        result.server_cpu_seconds = self.server.cpu_seconds(ticks)? - cpu_before;
         println!(
-            "   {:<44} {:>9.0} req/s  p50 {:>7.2} ms  p99 {:>7.2} ms  cpu {:>6.0} us/req  errors {}",
-            scenario.label,
+            "   {:<10} {:>9.0} req/s  p50 {:>7.2} ms  p99 {:>7.2} ms  cpu {:>6.0} us/req  errors {}",
+            self.name,
             result.rate(),
             result.percentile_ms(50.0),
             result.percentile_ms(99.0),
@@ -1211,11 +1239,14 @@ async fn bench_server(
             );
         }
         let key = scenario.key;
-        figures.insert(format!("{key}.rps"), result.rate());
-        figures.insert(format!("{key}.p50"), result.percentile_ms(50.0));
-        figures.insert(format!("{key}.p99"), result.percentile_ms(99.0));
-        figures.insert(format!("{key}.cpu"), result.cpu_us_per_request());
-        scenario_details.insert(
+        self.figures.insert(format!("{key}.rps"), result.rate());
+        self.figures
+            .insert(format!("{key}.p50"), result.percentile_ms(50.0));
+        self.figures
+            .insert(format!("{key}.p99"), result.percentile_ms(99.0));
+        self.figures
+            .insert(format!("{key}.cpu"), result.cpu_us_per_request());
+        self.scenario_details.insert(
             key.into(),
             json!({
                 "label": scenario.label,
@@ -1233,72 +1264,145 @@ async fn bench_server(
                 "first_error": result.first_error,
             }),
         );
+        Ok(())
     }
-    details.insert("scenarios".into(), Value::Object(scenario_details));
 
-    let realtime = run_realtime(
-        addr,
-        settings.subscribers,
-        settings.realtime_events,
-        &users[0],
-    )
-    .await?;
-    let expected = realtime.subscribers * realtime.events;
-    println!(
-        "   realtime: {} subscribers x {} creates: delivered {}/{}, p50 {:.2} ms, p99 {:.2} ms, last-subscriber p99 {:.2} ms",
-        realtime.subscribers,
-        realtime.events,
-        realtime.delivered,
-        expected,
-        percentile_ms(&realtime.latencies_us, 50.0),
-        percentile_ms(&realtime.latencies_us, 99.0),
-        percentile_ms(&realtime.last_delivery_us, 99.0),
-    );
-    figures.insert("rt.p50".into(), percentile_ms(&realtime.latencies_us, 50.0));
-    figures.insert("rt.p99".into(), percentile_ms(&realtime.latencies_us, 99.0));
-    figures.insert(
-        "rt.last_p99".into(),
-        percentile_ms(&realtime.last_delivery_us, 99.0),
-    );
-    figures.insert(
-        "rt.delivered".into(),
-        100.0 * realtime.delivered as f64 / expected.max(1) as f64,
-    );
-    details.insert(
-        "realtime".into(),
-        json!({
-            "subscribers": realtime.subscribers,
-            "creates": realtime.events,
-            "delivered": realtime.delivered,
-            "expected": expected,
-            "p50_ms": percentile_ms(&realtime.latencies_us, 50.0),
-            "p99_ms": percentile_ms(&realtime.latencies_us, 99.0),
-            "max_ms": percentile_ms(&realtime.latencies_us, 100.0),
-            "last_subscriber_p50_ms": percentile_ms(&realtime.last_delivery_us, 50.0),
-            "last_subscriber_p99_ms": percentile_ms(&realtime.last_delivery_us, 99.0),
-        }),
-    );
-
-    let (rss_end, hwm) = server.memory_kib()?;
-    figures.insert("rss_end_mb".into(), rss_end as f64 / 1024.0);
-    figures.insert("rss_peak_mb".into(), hwm as f64 / 1024.0);
-    let total = client
-        .must(
-            Method::GET,
-            "/api/collections/posts/records?perPage=1",
-            None,
-            None,
-            200,
+    async fn realtime(&mut self, settings: &Settings) -> Result<()> {
+        let user = self.users.first().ok_or_else(|| anyhow!("no users"))?;
+        let realtime = run_realtime(
+            self.server.addr,
+            settings.subscribers,
+            settings.realtime_events,
+            user,
         )
         .await?;
-    details.insert("posts_at_end".into(), total["totalItems"].clone());
-    drop(client);
-    server.stop()?;
-    figures.insert("disk_end_mb".into(), dir_size(&server.dir) as f64 / 1e6);
-    Ok(ServerReport {
-        figures,
-        details: Value::Object(details),
-    })
+        let expected = realtime.subscribers * realtime.events;
+        println!(
+            "   {:<10} delivered {}/{}, p50 {:.2} ms, p99 {:.2} ms, last-subscriber p99 {:.2} ms",
+            self.name,
+            realtime.delivered,
+            expected,
+            percentile_ms(&realtime.latencies_us, 50.0),
+            percentile_ms(&realtime.latencies_us, 99.0),
+            percentile_ms(&realtime.last_delivery_us, 99.0),
+        );
+        let figures = &mut self.figures;
+        figures.insert("rt.p50".into(), percentile_ms(&realtime.latencies_us, 50.0));
+        figures.insert("rt.p99".into(), percentile_ms(&realtime.latencies_us, 99.0));
+        figures.insert(
+            "rt.last_p99".into(),
+            percentile_ms(&realtime.last_delivery_us, 99.0),
+        );
+        figures.insert(
+            "rt.delivered".into(),
+            100.0 * realtime.delivered as f64 / expected.max(1) as f64,
+        );
+        self.details.insert(
+            "realtime".into(),
+            json!({
+                "subscribers": realtime.subscribers,
+                "creates": realtime.events,
+                "delivered": realtime.delivered,
+                "expected": expected,
+                "p50_ms": percentile_ms(&realtime.latencies_us, 50.0),
+                "p99_ms": percentile_ms(&realtime.latencies_us, 99.0),
+                "max_ms": percentile_ms(&realtime.latencies_us, 100.0),
+                "last_subscriber_p50_ms": percentile_ms(&realtime.last_delivery_us, 50.0),
+                "last_subscriber_p99_ms": percentile_ms(&realtime.last_delivery_us, 99.0),
+            }),
+        );
+        Ok(())
+    }
+
+    /// Memory at the end, a graceful stop, and the data dir size after it.
+    async fn finish(mut self) -> Result<ServerReport> {
+        let (rss_end, hwm) = self.server.memory_kib()?;
+        self.figures
+            .insert("rss_end_mb".into(), rss_end as f64 / 1024.0);
+        self.figures
+            .insert("rss_peak_mb".into(), hwm as f64 / 1024.0);
+        let total = self
+            .client
+            .must(
+                Method::GET,
+                "/api/collections/posts/records?perPage=1",
+                None,
+                None,
+                200,
+            )
+            .await?;
+        self.details
+            .insert("posts_at_end".into(), total["totalItems"].clone());
+        self.server.stop()?;
+        self.figures.insert(
+            "disk_end_mb".into(),
+            dir_size(&self.server.dir) as f64 / 1e6,
+        );
+        self.details
+            .insert("scenarios".into(), Value::Object(self.scenario_details));
+        Ok(ServerReport {
+            figures: self.figures,
+            details: Value::Object(self.details),
+        })
+    }
+}
+
+/// Both servers run side by side (one idles while the other is measured) and every step
+/// alternates between them, so that noise from the rest of the machine lands on both.
+async fn bench_all(
+    servers: &[(&'static str, PathBuf)],
+    settings: &Settings,
+    ticks: f64,
+) -> Result<BTreeMap<&'static str, ServerReport>> {
+    let mut targets = Vec::new();
+    for (name, bin) in servers {
+        println!("== {name}: starting {}", bin.display());
+        targets.push(
+            Target::start(name, bin, settings)
+                .await
+                .with_context(|| format!("starting {name}"))?,
+        );
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    println!(
+        "== seed: {} users, {} posts",
+        settings.users, settings.records
+    );
+    for target in &mut targets {
+        target
+            .seed(settings, ticks)
+            .await
+            .with_context(|| format!("seeding {}", target.name))?;
+    }
+    let labels: Vec<&str> = scenarios(&Arc::new(Vec::new()), &Arc::new(Vec::new()))
+        .iter()
+        .map(|scenario| scenario.label)
+        .collect();
+    for (index, label) in labels.iter().enumerate() {
+        println!("== {label}");
+        for target in &mut targets {
+            target
+                .run_scenario(index, settings, ticks)
+                .await
+                .with_context(|| format!("{label} on {}", target.name))?;
+        }
+    }
+    println!(
+        "== realtime: {} SSE subscribers x {} creates",
+        settings.subscribers, settings.realtime_events
+    );
+    for target in &mut targets {
+        target
+            .realtime(settings)
+            .await
+            .with_context(|| format!("realtime on {}", target.name))?;
+    }
+    let mut reports = BTreeMap::new();
+    for target in targets {
+        let name = target.name;
+        reports.insert(name, target.finish().await?);
+    }
+    Ok(reports)
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1405,28 +1509,42 @@ fn format_number(value: Option<f64>) -> String {
     }
 }
 
-fn main() -> Result<()> {
+fn main() {
+    if let Err(error) = run() {
+        eprintln!("error: {error:#}");
+        std::process::exit(1);
+    }
+}
+
+fn run() -> Result<()> {
     let settings = Settings::from_env()?;
     std::fs::create_dir_all(&settings.out)?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
     let ticks = clock_ticks();
-    let mut reports: BTreeMap<&'static str, ServerReport> = BTreeMap::new();
-    let servers = [
+    let servers: Vec<(&'static str, PathBuf)> = [
         ("lifebase", settings.lifebase_bin.clone()),
         ("pocketbase", settings.pocketbase_bin.clone()),
-    ];
+    ]
+    .into_iter()
+    .filter(|(name, _)| settings.only.as_deref().is_none_or(|only| only == *name))
+    .collect();
     let started = Instant::now();
-    for (name, bin) in &servers {
-        if settings.only.as_deref().is_some_and(|only| only != *name) {
-            continue;
-        }
-        let report = runtime
-            .block_on(bench_server(name, bin, &settings, ticks))
-            .with_context(|| format!("benchmarking {name}"))?;
-        reports.insert(name, report);
+    let load_before = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    if let Some(load) = load_before
+        .split_whitespace()
+        .next()
+        .and_then(|first| first.parse::<f64>().ok())
+        && load > 0.5
+    {
+        println!(
+            "note: the 1-minute load average is {load:.2} before the run; other processes \
+             compete for the CPUs and the figures will be noisier (both servers alike)"
+        );
     }
+    let reports = runtime.block_on(bench_all(&servers, &settings, ticks))?;
+    let load_after = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
 
     let figure = |server: &str, key: &str| {
         reports
@@ -1469,6 +1587,8 @@ fn main() -> Result<()> {
             text.lines().next().map(|line| line.split_whitespace().skip(1).collect::<Vec<_>>().join(" "))
         }),
         "kernel": command_output("uname", &["-r"]),
+        "loadavg_before": load_before.trim(),
+        "loadavg_after": load_after.trim(),
     });
     let result = json!({
         "date": chrono::Utc::now().to_rfc3339(),
