@@ -125,6 +125,8 @@ impl Settings {
 /// A server process with its own fresh data dir.
 struct Server {
     name: &'static str,
+    /// The highest VmHWM seen before a reset of it (see `take_peak_kib`).
+    peak_kib: u64,
     child: Child,
     addr: SocketAddr,
     dir: PathBuf,
@@ -179,6 +181,7 @@ impl Server {
         let addr: SocketAddr = ([127, 0, 0, 1], port).into();
         let mut server = Server {
             name,
+            peak_kib: 0,
             child,
             addr,
             dir,
@@ -216,6 +219,17 @@ impl Server {
                 .ok_or_else(|| anyhow!("no {key} in /proc/PID/status"))
         };
         Ok((field("VmRSS:")?, field("VmHWM:")?))
+    }
+
+    /// The peak resident set since the last call (VmHWM), in KiB, and a reset of it
+    /// (`5` in `/proc/PID/clear_refs`, Linux 4.0+), so each scenario gets its own peak;
+    /// `peak_kib` keeps the peak of the whole run. Without the reset (no permission),
+    /// every later scenario reports the peak so far.
+    fn take_peak_kib(&mut self) -> Result<u64> {
+        let (_, hwm) = self.memory_kib()?;
+        self.peak_kib = self.peak_kib.max(hwm);
+        let _ = std::fs::write(format!("/proc/{}/clear_refs", self.pid()), "5");
+        Ok(hwm)
     }
 
     /// User + system CPU time the server has used so far, in seconds.
@@ -1150,6 +1164,8 @@ impl Target {
         )
         .await?;
         let seed_cpu = self.server.cpu_seconds(ticks)? - cpu_before;
+        let seed_peak = self.server.take_peak_kib()? as f64 / 1024.0;
+        self.figures.insert("seed_peak_rss".into(), seed_peak);
         println!(
             "   {name}: seeded {} posts in {:.1} s ({:.0}/s, {} errors)",
             seeded.ids.len(),
@@ -1211,6 +1227,7 @@ impl Target {
             &scenario.make,
         )
         .await?;
+        self.server.take_peak_kib()?;
         let cpu_before = self.server.cpu_seconds(ticks)?;
         // Bounded by time and by count (far above what 2 cores can serve).
         let mut result = run_load(
@@ -1223,13 +1240,15 @@ impl Target {
         )
         .await?;
         result.server_cpu_seconds = self.server.cpu_seconds(ticks)? - cpu_before;
+        let peak_mib = self.server.take_peak_kib()? as f64 / 1024.0;
         println!(
-            "   {:<10} {:>9.0} req/s  p50 {:>7.2} ms  p99 {:>7.2} ms  cpu {:>6.0} us/req  errors {}",
+            "   {:<10} {:>9.0} req/s  p50 {:>7.2} ms  p99 {:>7.2} ms  cpu {:>6.0} us/req  peak RSS {:>5.0} MiB  errors {}",
             self.name,
             result.rate(),
             result.percentile_ms(50.0),
             result.percentile_ms(99.0),
             result.cpu_us_per_request(),
+            peak_mib,
             result.errors
         );
         if let Some(error) = &result.first_error {
@@ -1246,6 +1265,7 @@ impl Target {
             .insert(format!("{key}.p99"), result.percentile_ms(99.0));
         self.figures
             .insert(format!("{key}.cpu"), result.cpu_us_per_request());
+        self.figures.insert(format!("{key}.peak_rss"), peak_mib);
         self.scenario_details.insert(
             key.into(),
             json!({
@@ -1261,6 +1281,7 @@ impl Target {
                 "max_ms": result.percentile_ms(100.0),
                 "server_cpu_seconds": result.server_cpu_seconds,
                 "server_cpu_us_per_request": result.cpu_us_per_request(),
+                "peak_rss_mib": peak_mib,
                 "first_error": result.first_error,
             }),
         );
@@ -1268,6 +1289,7 @@ impl Target {
     }
 
     async fn realtime(&mut self, settings: &Settings) -> Result<()> {
+        self.server.take_peak_kib()?;
         let user = self.users.first().ok_or_else(|| anyhow!("no users"))?;
         let realtime = run_realtime(
             self.server.addr,
@@ -1276,9 +1298,11 @@ impl Target {
             user,
         )
         .await?;
+        let peak_mib = self.server.take_peak_kib()? as f64 / 1024.0;
+        self.figures.insert("rt.peak_rss".into(), peak_mib);
         let expected = realtime.subscribers * realtime.events;
         println!(
-            "   {:<10} delivered {}/{}, p50 {:.2} ms, p99 {:.2} ms, last-subscriber p99 {:.2} ms",
+            "   {:<10} delivered {}/{}, p50 {:.2} ms, p99 {:.2} ms, last-subscriber p99 {:.2} ms, peak RSS {peak_mib:.0} MiB",
             self.name,
             realtime.delivered,
             expected,
@@ -1309,6 +1333,7 @@ impl Target {
                 "max_ms": percentile_ms(&realtime.latencies_us, 100.0),
                 "last_subscriber_p50_ms": percentile_ms(&realtime.last_delivery_us, 50.0),
                 "last_subscriber_p99_ms": percentile_ms(&realtime.last_delivery_us, 99.0),
+                "peak_rss_mib": peak_mib,
             }),
         );
         Ok(())
@@ -1316,11 +1341,12 @@ impl Target {
 
     /// Memory at the end, a graceful stop, and the data dir size after it.
     async fn finish(mut self) -> Result<ServerReport> {
-        let (rss_end, hwm) = self.server.memory_kib()?;
+        let (rss_end, _) = self.server.memory_kib()?;
+        self.server.take_peak_kib()?;
         self.figures
             .insert("rss_end_mb".into(), rss_end as f64 / 1024.0);
         self.figures
-            .insert("rss_peak_mb".into(), hwm as f64 / 1024.0);
+            .insert("rss_peak_mb".into(), self.server.peak_kib as f64 / 1024.0);
         let total = self
             .client
             .must(
@@ -1452,6 +1478,12 @@ fn rows(settings: &Settings) -> Vec<(String, String, &'static str, &'static str)
             "lower",
         ),
         (
+            "seed_peak_rss".into(),
+            "peak RSS during the seed".into(),
+            "MiB",
+            "lower",
+        ),
+        (
             "rss_peak_mb".into(),
             "peak RSS (VmHWM) over the run".into(),
             "MiB",
@@ -1477,6 +1509,12 @@ fn rows(settings: &Settings) -> Vec<(String, String, &'static str, &'static str)
             "us/req",
             "lower",
         ));
+        rows.push((
+            format!("{key}.peak_rss"),
+            format!("{label}: peak RSS"),
+            "MiB",
+            "lower",
+        ));
     }
     let fanout = format!(
         "realtime {} SSE subscribers x {} creates",
@@ -1488,6 +1526,12 @@ fn rows(settings: &Settings) -> Vec<(String, String, &'static str, &'static str)
         "rt.last_p99".into(),
         format!("{fanout}: p99 of last delivery"),
         "ms",
+        "lower",
+    ));
+    rows.push((
+        "rt.peak_rss".into(),
+        format!("{fanout}: peak RSS"),
+        "MiB",
         "lower",
     ));
     rows.push((
