@@ -1359,6 +1359,21 @@ impl Target {
             .await?;
         self.details
             .insert("posts_at_end".into(), total["totalItems"].clone());
+        // Every file of the data dir while still running (a long WAL shows here).
+        let files: serde_json::Map<String, Value> = std::fs::read_dir(&self.server.dir)?
+            .flatten()
+            .filter_map(|entry| {
+                let meta = entry.metadata().ok()?;
+                meta.is_file().then(|| {
+                    (
+                        entry.file_name().to_string_lossy().into_owned(),
+                        json!(meta.len()),
+                    )
+                })
+            })
+            .collect();
+        self.details
+            .insert("data_files_before_stop".into(), Value::Object(files));
         self.server.stop()?;
         self.figures.insert(
             "disk_end_mb".into(),
