@@ -802,15 +802,16 @@ fn scenarios(users: &Arc<Vec<User>>, ids: &Arc<Vec<String>>) -> Vec<Scenario> {
     let create = |users: Arc<Vec<User>>| -> MakeCall {
         let tokens: Arc<Vec<Arc<str>>> =
             Arc::new(users.iter().map(|u| Arc::from(u.token.as_str())).collect());
-        Arc::new(move |worker, n, _rng| {
+        Arc::new(move |worker, _n, rng| {
             let index = worker % users.len();
+            // A random number rather than the worker's counter, so that new posts get the
+            // seed's `score` spread (a low counter would give them all low scores).
+            let number = 1_000_000 + rng.below(1_000_000);
             Call {
                 method: Method::POST,
                 path: "/api/collections/posts/records".into(),
                 token: Some(tokens[index].clone()),
-                body: Some(Bytes::from(
-                    post_body(1_000_000 + n, &users[index].id).to_string(),
-                )),
+                body: Some(Bytes::from(post_body(number, &users[index].id).to_string())),
             }
         })
     };
