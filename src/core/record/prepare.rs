@@ -607,9 +607,31 @@ fn generate_from_pattern(pattern: &str) -> Option<String> {
     Some(random_string(&alphabet, count))
 }
 
+/// Compiled field patterns, so a create does not compile `^[a-z0-9]+$` again.
+static PATTERNS: std::sync::LazyLock<
+    std::sync::Mutex<std::collections::HashMap<String, Option<regex::Regex>>>,
+> = std::sync::LazyLock::new(Default::default);
+
+/// Patterns kept compiled at most; a full cache starts over.
+const MAX_PATTERNS: usize = 256;
+
 fn regex_matches(pattern: &str, text: &str) -> bool {
+    let compiled = {
+        let mut cache = PATTERNS.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        match cache.get(pattern) {
+            Some(compiled) => compiled.clone(),
+            None => {
+                let compiled = regex::Regex::new(pattern).ok();
+                if cache.len() >= MAX_PATTERNS {
+                    cache.clear();
+                }
+                cache.insert(pattern.to_string(), compiled.clone());
+                compiled
+            }
+        }
+    };
     // An invalid pattern matches nothing, as Go's `regexp.MatchString` error does.
-    regex::Regex::new(pattern).is_ok_and(|regex| regex.is_match(text))
+    compiled.is_some_and(|regex| regex.is_match(text))
 }
 
 fn validate_password(field: &Field, plain: &str) -> Option<FieldError> {
