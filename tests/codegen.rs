@@ -264,12 +264,18 @@ fn served_openapi_passes_the_validator_and_schema_driven_fuzzing() {
     assert_success(&validated, "openapi-spec-validator");
 
     // Two bounded passes: as a guest, then as a superuser (who gets past the rules, so
-    // creates and updates reach validation and storage). GET /api/realtime is a stream
+    // creates and updates reach validation and storage, and the stateful phase follows
+    // the create answers' links to view, update and delete the new records). GET /api/realtime is a stream
     // that stays open, so it is left out.
     let mut total: BTreeMap<u64, u64> = BTreeMap::new();
-    for (who, authorization, examples) in [
-        ("guest", None, "5"),
-        ("superuser", Some(server.token.clone()), "10"),
+    for (who, authorization, examples, phases) in [
+        ("guest", None, "5", "examples,coverage,fuzzing"),
+        (
+            "superuser",
+            Some(server.token.clone()),
+            "10",
+            "examples,coverage,fuzzing,stateful",
+        ),
     ] {
         let report_dir = tmp.path().join(format!("report-{who}"));
         let mut args = vec![
@@ -284,7 +290,7 @@ fn served_openapi_passes_the_validator_and_schema_driven_fuzzing() {
             "--checks".into(),
             "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,response_headers_conformance".into(),
             "--phases".into(),
-            "examples,coverage,fuzzing".into(),
+            phases.into(),
             "--max-examples".into(),
             examples.into(),
             "--seed".into(),

@@ -770,7 +770,7 @@ fn add_record_paths(collection: &Collection<'_>, paths: &mut Map<String, Value>)
                 "description": rule_text("createRule", collection.rule("createRule")),
                 "parameters": shape,
                 "requestBody": body("Create", "CreateForm"),
-                "responses": responses("200", json_response("The created record.", collection.schema_ref("View")))
+                "responses": responses("200", created_response(collection))
             }),
         );
         let mut update_description = rule_text("updateRule", collection.rule("updateRule"));
@@ -806,6 +806,26 @@ fn add_record_paths(collection: &Collection<'_>, paths: &mut Map<String, Value>)
     }
     paths.insert(base.clone(), object(list_item));
     paths.insert(format!("{base}/{{id}}"), object(item));
+}
+
+/// The answer of a create, with links that hand the new record's id to the record's
+/// other operations (used by clients and by schemathesis's stateful phase).
+fn created_response(collection: &Collection<'_>) -> Value {
+    let mut response = json_response("The created record.", collection.schema_ref("View"));
+    let mut links = Map::new();
+    for action in ["view", "update", "delete"] {
+        links.insert(
+            action.into(),
+            json!({
+                "operationId": format!("{}_{action}", collection.name),
+                "parameters": {"id": "$response.body#/id"}
+            }),
+        );
+    }
+    if let Value::Object(map) = &mut response {
+        map.insert("links".into(), object(links));
+    }
+    response
 }
 
 // ---------------------------------------------------------------- auth paths
