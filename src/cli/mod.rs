@@ -1,14 +1,16 @@
 //! Command line: clap structs (raw flags) turned into a validated `Config`, and the
-//! commands `serve`, `superuser`, `migrate`. Shaped like PocketBase's CLI so its users'
+//! commands `serve`, `superuser`, `migrate`, `codegen`. Shaped like PocketBase's CLI so its users'
 //! habits work. Start at `run()`.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
+use serde_json::Value;
 
 use crate::config::{Config, DataDir};
+use crate::core::collection::Collection;
 use crate::service::{App, auth, migrations};
 use crate::store::Store;
 
@@ -47,6 +49,26 @@ pub enum Command {
     Migrate {
         #[command(subcommand)]
         action: MigrateAction,
+    },
+    /// Generates code from the collections schema (deterministic; rerunning changes nothing).
+    Codegen {
+        #[command(subcommand)]
+        target: CodegenTarget,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CodegenTarget {
+    /// Writes `openapi.json`, the OpenAPI 3.1 document of the schema (what `GET /api/openapi.json` serves).
+    Openapi {
+        /// A JSON file with the collections: an array, or `{"items": [...]}` as `GET /api/collections`
+        /// answers, or `{"collections": [...]}` as `PUT /api/collections/import` takes.
+        /// Without it, the schema of the data dir (`--dir`) is read.
+        #[arg(long)]
+        schema: Option<PathBuf>,
+        /// The directory to write `openapi.json` into (created if missing).
+        #[arg(long)]
+        out: PathBuf,
     },
 }
 
@@ -164,7 +186,80 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::Codegen { target } => match target {
+            CodegenTarget::Openapi { schema, out } => {
+                let collections = match schema {
+                    Some(path) => read_schema_file(&path)?,
+                    None => read_schema_dir(&data_dir)?,
+                };
+                let json: Vec<Value> = collections.iter().map(Collection::to_json).collect();
+                let document = lifebase_codegen::openapi::document(&json);
+                let text = lifebase_codegen::to_pretty_json(&document);
+                write_if_changed(&out.join("openapi.json"), &text)
+            }
+        },
     }
+}
+
+/// The collections of a schema file (see `CodegenTarget::Openapi`), normalized as the
+/// collections API would store them (defaults and system fields filled in).
+fn read_schema_file(path: &Path) -> anyhow::Result<Vec<Collection>> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read the schema file {}", path.display()))?;
+    let input: Value = serde_json::from_str(&text)
+        .with_context(|| format!("{} is not valid JSON", path.display()))?;
+    let items = match &input {
+        Value::Array(items) => items,
+        Value::Object(object) => match object.get("items").or_else(|| object.get("collections")) {
+            Some(Value::Array(items)) => items,
+            _ => anyhow::bail!(
+                "{}: expected an array of collections, or an object with `items` or `collections`",
+                path.display()
+            ),
+        },
+        _ => anyhow::bail!("{}: expected an array of collections", path.display()),
+    };
+    items
+        .iter()
+        .enumerate()
+        .map(|(position, item)| {
+            Collection::from_json(item, None).map_err(|errors| {
+                anyhow::anyhow!(
+                    "{}: collection {position} ({}) is invalid: {}",
+                    path.display(),
+                    item.get("name").and_then(Value::as_str).unwrap_or("?"),
+                    errors.to_json()
+                )
+            })
+        })
+        .collect()
+}
+
+/// The collections stored in an existing data dir.
+fn read_schema_dir(data_dir: &DataDir) -> anyhow::Result<Vec<Collection>> {
+    if !data_dir.data_db().is_file() {
+        anyhow::bail!(
+            "no database in {} (pass --dir DATA_DIR or --schema FILE)",
+            data_dir.root().display()
+        );
+    }
+    let store = open_store(data_dir)?;
+    Ok(store.read_sync(crate::store::schema::load_collections)?)
+}
+
+/// Writes `text` to `path` unless the file already holds it, so reruns touch nothing.
+fn write_if_changed(path: &Path, text: &str) -> anyhow::Result<()> {
+    if std::fs::read_to_string(path).is_ok_and(|old| old == text) {
+        println!("{} is up to date", path.display());
+        return Ok(());
+    }
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("cannot create {}", parent.display()))?;
+    }
+    std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))?;
+    println!("Wrote {}", path.display());
+    Ok(())
 }
 
 fn check_password(password: &str) -> anyhow::Result<()> {
