@@ -333,16 +333,17 @@ pub fn upsert_superuser(store: &Store, email: &str, password: &str) -> anyhow::R
         .values
         .insert("password".into(), Value::String(hash));
     let created = existing.is_none();
-    store.write_sync(|tx| match &existing {
+    let values = prepared.values;
+    store.write_sync(move |tx| match &existing {
         Some(record) => {
             let id = record
                 .get("id")
                 .and_then(Value::as_str)
                 .unwrap_or_default()
                 .to_string();
-            rows::update(tx, &collection, &id, &prepared.values)
+            rows::update(tx, &collection, &id, &values)
         }
-        None => rows::insert(tx, &collection, &prepared.values),
+        None => rows::insert(tx, &collection, &values),
     })?;
     Ok(created)
 }
@@ -364,5 +365,5 @@ pub fn delete_superuser(store: &Store, email: &str) -> anyhow::Result<bool> {
         .and_then(Value::as_str)
         .unwrap_or_default()
         .to_string();
-    Ok(store.write_sync(|tx| rows::delete(tx, &collection, &id))?)
+    Ok(store.write_sync(move |tx| rows::delete(tx, &collection, &id))?)
 }

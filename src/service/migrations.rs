@@ -222,9 +222,10 @@ pub fn apply_pending(store: &Store, data_dir: &DataDir) -> StoreResult<Vec<Strin
             continue;
         }
         let migration = read_migration(&path)?;
-        store.write_sync(|tx| {
-            apply(tx, &migration).map_err(|error| StoreError::Other(format!("{name}: {error}")))?;
-            mark_applied(tx, &name)
+        let file = name.clone();
+        store.write_sync(move |tx| {
+            apply(tx, &migration).map_err(|error| StoreError::Other(format!("{file}: {error}")))?;
+            mark_applied(tx, &file)
         })?;
         applied.push(name);
     }
@@ -242,10 +243,11 @@ pub fn revert_last(store: &Store, data_dir: &DataDir, count: usize) -> StoreResu
     for name in &names {
         let path = data_dir.migrations().join(name);
         let migration = read_migration(&path)?;
-        store.write_sync(|tx| {
+        let file = name.clone();
+        store.write_sync(move |tx| {
             revert(tx, &migration)
-                .map_err(|error| StoreError::Other(format!("{name}: {error}")))?;
-            tx.execute("DELETE FROM _migrations WHERE file = ?1", [name])?;
+                .map_err(|error| StoreError::Other(format!("{file}: {error}")))?;
+            tx.execute("DELETE FROM _migrations WHERE file = ?1", [&file])?;
             Ok(())
         })?;
     }
@@ -301,7 +303,8 @@ pub fn record(
 
 /// Writes one `snapshot` migration holding the whole current schema.
 pub fn snapshot(store: &Store, data_dir: &DataDir) -> StoreResult<PathBuf> {
-    store.write_sync(|tx| {
+    let data_dir = data_dir.clone();
+    store.write_sync(move |tx| {
         let collections: Vec<Value> = all_stored(tx)?
             .iter()
             .map(Collection::to_storage_json)
@@ -314,6 +317,6 @@ pub fn snapshot(store: &Store, data_dir: &DataDir) -> StoreResult<PathBuf> {
             previous_collections: Some(collections.clone()),
             collections: Some(collections),
         };
-        record(tx, data_dir, &migration, "collections")
+        record(tx, &data_dir, &migration, "collections")
     })
 }

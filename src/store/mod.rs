@@ -9,6 +9,7 @@ pub mod otps;
 pub mod records;
 pub mod schema;
 pub mod sql;
+mod writer;
 
 use std::collections::{HashMap, HashSet};
 use std::convert::Infallible;
@@ -30,7 +31,10 @@ pub type StoreResult<T> = Result<T, StoreError>;
 #[derive(Clone)]
 pub struct Store {
     readers: Pool<SqliteConnectionManager>,
+    /// The writer connection; only the writer thread uses it, besides checkpoints.
     writer: Pool<SqliteConnectionManager>,
+    /// The queue of the writer thread.
+    writes: std::sync::mpsc::Sender<Box<dyn writer::Job>>,
     generations: Arc<Generations>,
 }
 
@@ -166,9 +170,11 @@ impl Store {
             .connection_timeout(Duration::from_secs(30))
             .build(reader_manager)?;
         open_aux(data_dir)?;
+        let writes = writer::spawn(writer.clone(), generations.clone())?;
         Ok(Store {
             readers,
             writer,
+            writes,
             generations,
         })
     }
@@ -246,24 +252,51 @@ impl Store {
         F: FnOnce(&rusqlite::Transaction<'_>) -> StoreResult<Result<T, E>> + Send + 'static,
         A: FnOnce(&T) + Send + 'static,
     {
-        let pool = self.writer.clone();
-        let generations = self.generations.clone();
-        tokio::task::spawn_blocking(move || transact(&pool, &generations, work, after_commit))
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        self.enqueue(work, after_commit, move |outcome| {
+            let _ = reply.send(outcome);
+        })?;
+        answer
             .await
-            .map_err(|error| StoreError::Other(format!("write task failed: {error}")))?
+            .map_err(|_| StoreError::Other("the writer stopped".into()))?
+    }
+
+    fn enqueue<T, E, F, A, R>(&self, work: F, after_commit: A, reply: R) -> StoreResult<()>
+    where
+        T: Send + 'static,
+        E: Send + 'static,
+        F: FnOnce(&rusqlite::Transaction<'_>) -> StoreResult<Result<T, E>> + Send + 'static,
+        A: FnOnce(&T) + Send + 'static,
+        R: FnOnce(StoreResult<Result<T, E>>) + Send + 'static,
+    {
+        let job = writer::TypedJob {
+            work: Some(work),
+            after_commit: Some(after_commit),
+            reply: Some(reply),
+            outcome: None,
+        };
+        self.writes
+            .send(Box::new(job))
+            .map_err(|_| StoreError::Other("the writer stopped".into()))
     }
 
     /// The same as `write`, for callers that are not on an async runtime (the CLI).
     pub fn write_sync<T, F>(&self, work: F) -> StoreResult<T>
     where
-        F: FnOnce(&rusqlite::Transaction<'_>) -> StoreResult<T>,
+        T: Send + 'static,
+        F: FnOnce(&rusqlite::Transaction<'_>) -> StoreResult<T> + Send + 'static,
     {
-        let outcome = transact(
-            &self.writer,
-            &self.generations,
+        let (reply, answer) = std::sync::mpsc::channel();
+        self.enqueue(
             move |tx| work(tx).map(Ok::<T, Infallible>),
             |_| {},
+            move |outcome| {
+                let _ = reply.send(outcome);
+            },
         )?;
+        let outcome = answer
+            .recv()
+            .map_err(|_| StoreError::Other("the writer stopped".into()))??;
         match outcome {
             Ok(value) => Ok(value),
             Err(never) => match never {},
@@ -284,41 +317,6 @@ impl Store {
         let conn = self.writer.get()?;
         conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")?;
         Ok(())
-    }
-}
-
-/// The one write path: an IMMEDIATE transaction on the writer, committed when `work`
-/// answers `Ok(Ok(_))`, rolled back otherwise; the change counters move only on commit.
-fn transact<T, E, F, A>(
-    pool: &Pool<SqliteConnectionManager>,
-    generations: &Generations,
-    work: F,
-    after_commit: A,
-) -> StoreResult<Result<T, E>>
-where
-    F: FnOnce(&rusqlite::Transaction<'_>) -> StoreResult<Result<T, E>>,
-    A: FnOnce(&T),
-{
-    let mut conn = pool.get()?;
-    generations.discard();
-    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-    match work(&tx) {
-        Ok(Ok(value)) => {
-            tx.commit()?;
-            generations.committed();
-            after_commit(&value);
-            Ok(Ok(value))
-        }
-        Ok(Err(error)) => {
-            tx.rollback()?;
-            generations.discard();
-            Ok(Err(error))
-        }
-        Err(error) => {
-            drop(tx);
-            generations.discard();
-            Err(error)
-        }
     }
 }
 

@@ -617,7 +617,9 @@ const MAX_PATTERNS: usize = 256;
 
 fn regex_matches(pattern: &str, text: &str) -> bool {
     let compiled = {
-        let mut cache = PATTERNS.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut cache = PATTERNS
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         match cache.get(pattern) {
             Some(compiled) => compiled.clone(),
             None => {
