@@ -1635,3 +1635,18 @@ fn cached_answers_follow_every_change() {
         "a deleted user's token is a guest at once"
     );
 }
+
+#[test]
+fn unknown_routes_and_methods_are_json_404s() {
+    let s = Server::start();
+    for (method, path) in [
+        ("PUT", "/api/collections/users/records/abc"),
+        ("PATCH", "/api/health"),
+        ("GET", "/api/nope"),
+        ("DELETE", "/api/collections"),
+    ] {
+        let r = s.request(method, path, &Auth::None, &Body::None);
+        assert_eq!(r.status, 404, "{method} {path}: {}", r.text);
+        assert_eq!(r.json["status"], 404, "{method} {path}: {}", r.text);
+    }
+}

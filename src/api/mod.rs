@@ -20,110 +20,114 @@ use actix_web::{HttpResponse, web};
 
 use error::ApiError;
 
+/// A resource that answers methods it has no route for as an unknown route, as
+/// PocketBase does (404 JSON rather than an empty 405).
+fn resource(path: impl AsRef<str>) -> actix_web::Resource {
+    web::resource(path.as_ref()).default_service(web::to(not_found))
+}
+
 /// The route table of the REST API.
 pub fn configure(config: &mut web::ServiceConfig) {
+    // One resource per path, the busiest first: actix tries resources in order.
+    let auth_route = |action: &str| format!("/collections/{{collection}}/{action}");
     config.service(
         web::scope("/api")
-            .route("/batch", web::post().to(batch::transaction))
-            .route("/health", web::get().to(health::check))
-            .route("/health", web::head().to(health::check))
-            .route("/openapi.json", web::get().to(openapi::document))
-            .route("/files/token", web::post().to(files::token))
-            .route(
-                "/files/{collection}/{record}/{filename}",
-                web::get().to(files::download),
+            .service(
+                resource("/collections/{collection}/records/{id}")
+                    .route(web::get().to(records::view))
+                    .route(web::patch().to(records::update))
+                    .route(web::delete().to(records::delete)),
             )
-            .route("/realtime", web::get().to(realtime::connect))
-            .route("/realtime", web::post().to(realtime::set_subscriptions))
-            .route("/settings", web::get().to(settings::list))
-            .route("/settings", web::patch().to(settings::set))
-            .route("/settings/test/email", web::post().to(settings::test_email))
-            .route("/collections", web::get().to(collections::list))
-            .route("/collections", web::post().to(collections::create))
-            .route("/collections/import", web::put().to(collections::import))
-            .route(
-                "/collections/{collection}",
-                web::get().to(collections::view),
+            .service(
+                resource("/collections/{collection}/records")
+                    .route(web::get().to(records::list))
+                    .route(web::post().to(records::create)),
             )
-            .route(
-                "/collections/{collection}",
-                web::patch().to(collections::update),
+            .service(
+                resource("/files/{collection}/{record}/{filename}")
+                    .route(web::get().to(files::download)),
             )
-            .route(
-                "/collections/{collection}",
-                web::delete().to(collections::delete),
+            .service(
+                resource("/realtime")
+                    .route(web::get().to(realtime::connect))
+                    .route(web::post().to(realtime::set_subscriptions)),
             )
-            .route(
-                "/collections/{collection}/truncate",
-                web::delete().to(collections::truncate),
+            .service(resource("/batch").route(web::post().to(batch::transaction)))
+            .service(
+                resource("/health")
+                    .route(web::get().to(health::check))
+                    .route(web::head().to(health::check)),
             )
-            .route(
-                "/collections/{collection}/records",
-                web::get().to(records::list),
+            .service(resource("/openapi.json").route(web::get().to(openapi::document)))
+            .service(resource("/files/token").route(web::post().to(files::token)))
+            .service(
+                resource("/settings")
+                    .route(web::get().to(settings::list))
+                    .route(web::patch().to(settings::set)),
             )
-            .route(
-                "/collections/{collection}/records",
-                web::post().to(records::create),
+            .service(resource("/settings/test/email").route(web::post().to(settings::test_email)))
+            .service(
+                resource("/collections")
+                    .route(web::get().to(collections::list))
+                    .route(web::post().to(collections::create)),
             )
-            .route(
-                "/collections/{collection}/records/{id}",
-                web::get().to(records::view),
+            .service(resource("/collections/import").route(web::put().to(collections::import)))
+            .service(
+                resource("/collections/{collection}")
+                    .route(web::get().to(collections::view))
+                    .route(web::patch().to(collections::update))
+                    .route(web::delete().to(collections::delete)),
             )
-            .route(
-                "/collections/{collection}/records/{id}",
-                web::patch().to(records::update),
+            .service(
+                resource("/collections/{collection}/truncate")
+                    .route(web::delete().to(collections::truncate)),
             )
-            .route(
-                "/collections/{collection}/records/{id}",
-                web::delete().to(records::delete),
+            .service(
+                resource(auth_route("auth-with-password"))
+                    .route(web::post().to(record_auth::auth_with_password)),
             )
-            .route(
-                "/collections/{collection}/auth-with-password",
-                web::post().to(record_auth::auth_with_password),
+            .service(
+                resource(auth_route("auth-refresh"))
+                    .route(web::post().to(record_auth::auth_refresh)),
             )
-            .route(
-                "/collections/{collection}/auth-refresh",
-                web::post().to(record_auth::auth_refresh),
+            .service(
+                resource(auth_route("auth-methods"))
+                    .route(web::get().to(record_auth::auth_methods)),
             )
-            .route(
-                "/collections/{collection}/auth-methods",
-                web::get().to(record_auth::auth_methods),
+            .service(
+                resource(auth_route("request-otp")).route(web::post().to(record_auth::request_otp)),
             )
-            .route(
-                "/collections/{collection}/request-otp",
-                web::post().to(record_auth::request_otp),
+            .service(
+                resource(auth_route("auth-with-otp"))
+                    .route(web::post().to(record_auth::auth_with_otp)),
             )
-            .route(
-                "/collections/{collection}/auth-with-otp",
-                web::post().to(record_auth::auth_with_otp),
+            .service(
+                resource(auth_route("request-password-reset"))
+                    .route(web::post().to(record_auth::request_password_reset)),
             )
-            .route(
-                "/collections/{collection}/request-password-reset",
-                web::post().to(record_auth::request_password_reset),
+            .service(
+                resource(auth_route("confirm-password-reset"))
+                    .route(web::post().to(record_auth::confirm_password_reset)),
             )
-            .route(
-                "/collections/{collection}/confirm-password-reset",
-                web::post().to(record_auth::confirm_password_reset),
+            .service(
+                resource(auth_route("request-verification"))
+                    .route(web::post().to(record_auth::request_verification)),
             )
-            .route(
-                "/collections/{collection}/request-verification",
-                web::post().to(record_auth::request_verification),
+            .service(
+                resource(auth_route("confirm-verification"))
+                    .route(web::post().to(record_auth::confirm_verification)),
             )
-            .route(
-                "/collections/{collection}/confirm-verification",
-                web::post().to(record_auth::confirm_verification),
+            .service(
+                resource(auth_route("request-email-change"))
+                    .route(web::post().to(record_auth::request_email_change)),
             )
-            .route(
-                "/collections/{collection}/request-email-change",
-                web::post().to(record_auth::request_email_change),
+            .service(
+                resource(auth_route("confirm-email-change"))
+                    .route(web::post().to(record_auth::confirm_email_change)),
             )
-            .route(
-                "/collections/{collection}/confirm-email-change",
-                web::post().to(record_auth::confirm_email_change),
-            )
-            .route(
-                "/collections/{collection}/impersonate/{id}",
-                web::post().to(record_auth::impersonate),
+            .service(
+                resource("/collections/{collection}/impersonate/{id}")
+                    .route(web::post().to(record_auth::impersonate)),
             ),
     );
 }
