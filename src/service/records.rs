@@ -382,6 +382,20 @@ impl App {
         Ok(self.shape(ctx, &records[0], &picker))
     }
 
+    /// The collection a record write names, refused for view collections as PocketBase
+    /// does (before any rule is looked at).
+    fn writable_collection(&self, name: &str) -> ServiceResult<(Arc<Schema>, Arc<Collection>)> {
+        let schema = self.schema();
+        let collection = schema
+            .by_id_or_name(name)
+            .cloned()
+            .ok_or(ServiceError::MissingCollection)?;
+        if collection.is_view() {
+            return Err(ServiceError::BadRequest(UNSUPPORTED_COLLECTION.into()));
+        }
+        Ok((schema, collection))
+    }
+
     /// `POST /api/collections/{collection}/records`
     pub async fn create_record(
         &self,
@@ -391,18 +405,11 @@ impl App {
         uploads: Vec<Upload>,
         shape: ShapeParams,
     ) -> ServiceResult<Value> {
-        let schema = self.schema();
-        let collection = schema
-            .by_id_or_name(collection)
-            .cloned()
-            .ok_or(ServiceError::MissingCollection)?;
+        let (schema, collection) = self.writable_collection(collection)?;
         let failed = "Failed to create record.";
-        if collection.is_view() {
-            return Err(ServiceError::BadRequest(UNSUPPORTED_COLLECTION.into()));
-        }
         let rule =
             self.rule_condition(&collection.rules.create, ctx, &collection, &schema, &body)?;
-        let write = |_: &Map<String, Value>| Write::Insert { rule: rule.clone() };
+        let write = Write::Insert { rule };
         let values = self
             .save_record(
                 ctx,
@@ -428,19 +435,12 @@ impl App {
         uploads: Vec<Upload>,
         shape: ShapeParams,
     ) -> ServiceResult<Value> {
-        let schema = self.schema();
-        let collection = schema
-            .by_id_or_name(collection)
-            .cloned()
-            .ok_or(ServiceError::MissingCollection)?;
+        let (schema, collection) = self.writable_collection(collection)?;
         let failed = "Failed to update record.";
-        if collection.is_view() {
-            return Err(ServiceError::BadRequest(UNSUPPORTED_COLLECTION.into()));
-        }
         let rule =
             self.rule_condition(&collection.rules.update, ctx, &collection, &schema, &body)?;
         let stored = self.load_with_rule(&collection, id, rule).await?;
-        let write = |_: &Map<String, Value>| Write::Update { id: id.to_string() };
+        let write = Write::Update { id: id.to_string() };
         let values = self
             .save_record(
                 ctx,
@@ -470,7 +470,7 @@ impl App {
         stored: Option<Map<String, Value>>,
         body: Map<String, Value>,
         uploads: Vec<Upload>,
-        write: impl FnOnce(&Map<String, Value>) -> Write,
+        write: Write,
         failed: &str,
     ) -> ServiceResult<Map<String, Value>> {
         let (accepted, upload_errors) = match self.accept_uploads(collection, uploads) {
@@ -559,7 +559,6 @@ impl App {
         let written = self
             .write_uploads(&files, collection, &record_id, accepted.files)
             .await?;
-        let write = write(&prepared.values);
         let outcome = self
             .write_record(schema, collection, prepared.values, write, failed)
             .await;
@@ -655,14 +654,7 @@ impl App {
         collection: &str,
         id: &str,
     ) -> ServiceResult<()> {
-        let schema = self.schema();
-        let collection = schema
-            .by_id_or_name(collection)
-            .cloned()
-            .ok_or(ServiceError::MissingCollection)?;
-        if collection.is_view() {
-            return Err(ServiceError::BadRequest(UNSUPPORTED_COLLECTION.into()));
-        }
+        let (schema, collection) = self.writable_collection(collection)?;
         let rule = self.rule_condition(
             &collection.rules.delete,
             ctx,
