@@ -865,12 +865,27 @@ fn verification_by_mail() {
         "a verification token is no reset token: {}",
         r.text
     );
+    // A superuser watching users in realtime sees the verification as an update.
+    let watcher = common::sse::SseClient::connect(s.port);
+    let subscribed = s.request(
+        "POST",
+        "/api/realtime",
+        &Auth::Superuser,
+        &Body::Json(json!({"clientId": watcher.client_id, "subscriptions": ["users/*"]})),
+    );
+    assert_eq!(subscribed.status, 204, "{}", subscribed.text);
     let r = s.post(
         "/api/collections/users/confirm-verification",
         Auth::None,
         json!({"token": token}),
     );
     assert_eq!(r.status, 204, "{}", r.text);
+    let event = watcher.wait_for(
+        |e| e.data["record"]["email"] == email,
+        std::time::Duration::from_secs(5),
+    );
+    assert_eq!(event.data["action"], "update");
+    assert_eq!(event.data["record"]["verified"], true);
     let login = password_login(&s, email, USER_PASSWORD);
     assert_eq!(login.json["record"]["verified"], true, "{}", login.text);
 }

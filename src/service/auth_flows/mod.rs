@@ -158,12 +158,26 @@ impl App {
         let id = text(stored, "id").to_string();
         let write_collection = collection.clone();
         let values = prepared.values;
+        let event_collection = collection.clone();
+        let events = self.events.clone();
         let written = self
             .store
-            .write(move |tx| {
-                rows::update(tx, &write_collection, &id, &values)?;
-                rows::get(tx, &write_collection, &id, &[])
-            })
+            .write_then(
+                move |tx| {
+                    rows::update(tx, &write_collection, &id, &values)?;
+                    rows::get(tx, &write_collection, &id, &[])
+                },
+                // Realtime subscribers see these changes like any other update.
+                move |stored| {
+                    if let Some(record) = stored {
+                        events.publish(vec![crate::service::events::Change {
+                            action: crate::service::events::RecordAction::Update,
+                            collection: event_collection,
+                            record: record.clone(),
+                        }]);
+                    }
+                },
+            )
             .await;
         match written {
             Ok(Some(values)) => Ok(values),
