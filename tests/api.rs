@@ -1650,3 +1650,60 @@ fn unknown_routes_and_methods_are_json_404s() {
         assert_eq!(r.json["status"], 404, "{method} {path}: {}", r.text);
     }
 }
+
+#[test]
+fn an_import_may_define_views_over_its_own_new_tables() {
+    let s = Server::start();
+    let imported = s.request(
+        "PUT",
+        "/api/collections/import",
+        &Auth::Superuser,
+        &Body::Json(json!({"collections": [
+            {"name": "fresh_view", "type": "view", "listRule": "",
+             "viewQuery": "SELECT id, label FROM fresh_items WHERE label != ''"},
+            {"name": "fresh_items", "type": "base", "listRule": "",
+             "fields": [{"name": "label", "type": "text"}]},
+        ]})),
+    );
+    assert_eq!(imported.status, 204, "{}", imported.text);
+    s.must(
+        "POST",
+        "/api/collections/fresh_items/records",
+        Auth::Superuser,
+        Body::Json(json!({"label": "x"})),
+        200,
+    );
+    let listed = s.must(
+        "GET",
+        "/api/collections/fresh_view/records",
+        Auth::None,
+        Body::None,
+        200,
+    );
+    assert_eq!(listed["totalItems"], 1, "{listed}");
+
+    let broken = s.request(
+        "PUT",
+        "/api/collections/import",
+        &Auth::Superuser,
+        &Body::Json(json!({"collections": [
+            {"name": "other_items", "type": "base", "fields": [{"name": "label", "type": "text"}]},
+            {"name": "broken_view", "type": "view", "viewQuery": "SELECT nope FROM other_items"},
+        ]})),
+    );
+    assert_eq!(broken.status, 400, "{}", broken.text);
+    // PocketBase reports one `validation_collections_import_failure`; lifebase names the
+    // failing collection and field (`collections.1.viewQuery`). Both sit under `collections`.
+    assert!(
+        broken.json["data"]["collections"].is_object(),
+        "{}",
+        broken.text
+    );
+    let missing = s.request(
+        "GET",
+        "/api/collections/other_items",
+        &Auth::Superuser,
+        &Body::None,
+    );
+    assert_eq!(missing.status, 404, "a failed import creates nothing");
+}

@@ -53,6 +53,13 @@ fn collections_table() -> Collection {
 }
 
 enum Change {
+    /// A view of an import, whose fields are inferred inside the transaction, after the
+    /// import's tables exist; `position` is its place in the import.
+    View {
+        old: Option<Arc<Collection>>,
+        new: Collection,
+        position: usize,
+    },
     Create(Collection),
     Update {
         old: Arc<Collection>,
@@ -363,13 +370,14 @@ impl App {
         }
         let mut changes = vec![];
         for (position, (existing, collection)) in parsed.into_iter().enumerate() {
-            let collection = match self.prepare_view(collection, &target).await {
-                Ok(collection) => collection,
-                Err(inner) => {
-                    errors.nest("collections", position.to_string(), inner);
-                    continue;
-                }
-            };
+            if collection.is_view() {
+                changes.push(Change::View {
+                    old: existing,
+                    new: collection,
+                    position,
+                });
+                continue;
+            }
             let without_self = target.without(&collection.id);
             let mut own = collection.validate(&without_self, existing.as_deref());
             own.merge(check_rules(&collection, &target));
@@ -392,95 +400,54 @@ impl App {
         if !errors.is_empty() {
             return Err(validation(failed, errors));
         }
-        self.apply_changes(changes, failed).await
+        // Views go last, so they can read the tables this import creates.
+        changes.sort_by_key(|change| matches!(change, Change::View { .. }));
+        self.apply_changes_in(changes, Arc::new(target), failed)
+            .await
     }
 
-    /// Infers the fields of a view collection from its SELECT.
+    /// Infers the fields of a view collection from its SELECT (see `infer_view`).
     async fn prepare_view(
         &self,
-        mut collection: Collection,
+        collection: Collection,
         schema: &Schema,
     ) -> Result<Collection, FieldErrors> {
         if collection.kind != CollectionKind::View {
             return Ok(collection);
         }
-        let mut errors = FieldErrors::new();
-        let query = collection
-            .view_query
-            .trim()
-            .trim_end_matches(';')
-            .to_string();
-        if query.is_empty() {
-            errors.add("viewQuery", ErrorCode::Required, "Cannot be blank.");
-            return Err(errors);
-        }
-        let probe = query.clone();
-        let columns = self
+        let schema = schema.clone();
+        let inferred = self
             .store
-            .read(move |conn| ddl::query_columns(conn, &probe))
+            .read(move |conn| Ok(infer_view(conn, collection, &schema)))
             .await;
-        let columns = match columns {
-            Ok(columns) => columns,
+        match inferred {
+            Ok(result) => result,
             Err(error) => {
-                let detail = match error {
-                    StoreError::Sqlite(inner) => inner.to_string(),
-                    other => other.to_string(),
-                };
+                let mut errors = FieldErrors::new();
                 errors.add(
                     "viewQuery",
                     ErrorCode::InvalidViewQuery,
-                    format!("Invalid query - {detail}."),
+                    format!("Invalid query - {error}."),
                 );
-                return Err(errors);
+                Err(errors)
             }
-        };
-        if !columns.iter().any(|column| column == "id") {
-            errors.add(
-                "viewQuery",
-                ErrorCode::InvalidViewQuery,
-                "The view query must return an id column.",
-            );
-            return Err(errors);
         }
-        let sources = source_collections(&query, schema);
-        let mut fields: Vec<Field> = vec![];
-        for column in &columns {
-            if fields.iter().any(|field| &field.name == column) {
-                errors.add(
-                    "viewQuery",
-                    ErrorCode::InvalidViewQuery,
-                    format!("Duplicated column {column}."),
-                );
-                return Err(errors);
-            }
-            let stored = collection.field(column).cloned();
-            let from_source = sources
-                .iter()
-                .find_map(|source| source.field(column).cloned());
-            let mut field = match (column.as_str(), from_source) {
-                ("id", _) => continue,
-                (_, Some(mut field)) => {
-                    field.system = false;
-                    field.hidden = matches!(field.kind, FieldKind::Password { .. }) || field.hidden;
-                    field
-                }
-                (_, None) => Field::new(column, FieldKind::Json { max_size: 1 }),
-            };
-            if let Some(stored) = stored {
-                field.id = stored.id;
-            }
-            fields.push(field);
-        }
-        fields.retain(|field| !matches!(field.kind, FieldKind::Password { .. }));
-        collection.view_query = query;
-        collection.fields = fields;
-        collection.ensure_system_fields();
-        Ok(collection)
     }
 
     /// Applies schema changes as one transaction with their migration files, then reloads
     /// the schema cache.
     async fn apply_changes(&self, changes: Vec<Change>, failed: &'static str) -> ServiceResult<()> {
+        let schema = self.schema();
+        self.apply_changes_in(changes, schema, failed).await
+    }
+
+    /// `apply_changes` with the schema the changes lead to (for import's views).
+    async fn apply_changes_in(
+        &self,
+        changes: Vec<Change>,
+        target: Arc<Schema>,
+        failed: &'static str,
+    ) -> ServiceResult<()> {
         let data_dir = self.config.data_dir.clone();
         let deleted: Vec<String> = changes
             .iter()
@@ -491,68 +458,49 @@ impl App {
             .collect();
         let result = self
             .store
-            .write(move |tx| {
-                let mut written = vec![];
-                let outcome = (|| {
-                    for change in &changes {
-                        let (migration, label) = match change {
-                            Change::Create(new) => {
-                                ddl::create_collection(tx, new)?;
-                                (
-                                    Migration {
-                                        version: MIGRATION_FORMAT,
-                                        action: "create".into(),
-                                        collection: Some(new.to_storage_json()),
-                                        previous: None,
-                                        collections: None,
-                                        previous_collections: None,
-                                    },
-                                    new.name.clone(),
-                                )
-                            }
-                            Change::Update { old, new } => {
-                                ddl::update_collection(tx, old, new)?;
-                                (
-                                    Migration {
-                                        version: MIGRATION_FORMAT,
-                                        action: "update".into(),
-                                        collection: Some(new.to_storage_json()),
-                                        previous: Some(old.to_storage_json()),
-                                        collections: None,
-                                        previous_collections: None,
-                                    },
-                                    new.name.clone(),
-                                )
-                            }
-                            Change::Delete(old) => {
-                                ddl::delete_collection(tx, old)?;
-                                (
-                                    Migration {
-                                        version: MIGRATION_FORMAT,
-                                        action: "delete".into(),
-                                        collection: None,
-                                        previous: Some(old.to_storage_json()),
-                                        collections: None,
-                                        previous_collections: None,
-                                    },
-                                    old.name.clone(),
-                                )
-                            }
-                        };
-                        written.push(migrations::record(tx, &data_dir, &migration, &label)?);
+            .write_or_rollback(
+                move |tx| {
+                    let mut written = vec![];
+                    let outcome = (|| {
+                        for change in changes {
+                            let change = match change {
+                                Change::View { old, new, position } => {
+                                    let checked = infer_view(tx, new, &target).and_then(|view| {
+                                        let others = target.without(&view.id);
+                                        let mut errors = view.validate(&others, old.as_deref());
+                                        errors.merge(check_rules(&view, &target));
+                                        errors.into_result().map(|()| view)
+                                    });
+                                    match (checked, old) {
+                                        (Ok(new), Some(old)) => Change::Update { old, new },
+                                        (Ok(new), None) => Change::Create(new),
+                                        (Err(inner), _) => {
+                                            let mut errors = FieldErrors::new();
+                                            errors.nest("collections", position.to_string(), inner);
+                                            return Ok(Err(errors));
+                                        }
+                                    }
+                                }
+                                other => other,
+                            };
+                            let (migration, label) = apply_change(tx, &change)?;
+                            written.push(migrations::record(tx, &data_dir, &migration, &label)?);
+                        }
+                        ddl::load_collections(tx).map(Ok)
+                    })();
+                    if !matches!(outcome, Ok(Ok(_))) {
+                        for path in &written {
+                            let _ = std::fs::remove_file(path);
+                        }
                     }
-                    ddl::load_collections(tx)
-                })();
-                if outcome.is_err() {
-                    for path in &written {
-                        let _ = std::fs::remove_file(path);
-                    }
-                }
-                outcome
-            })
+                    outcome
+                },
+                |_| {},
+            )
             .await;
         match result {
-            Ok(collections) => {
+            Ok(Err(errors)) => Err(validation(failed, errors)),
+            Ok(Ok(collections)) => {
                 self.set_schema(Schema::new(collections));
                 let cleanup = deleted
                     .into_iter()
@@ -601,6 +549,119 @@ impl App {
             })
             .await?)
     }
+}
+
+/// Applies one resolved schema change as DDL and describes it as a migration.
+fn apply_change(
+    tx: &rusqlite::Connection,
+    change: &Change,
+) -> Result<(Migration, String), StoreError> {
+    let migration =
+        |action: &str, collection: Option<&Collection>, previous: Option<&Collection>| Migration {
+            version: MIGRATION_FORMAT,
+            action: action.into(),
+            collection: collection.map(Collection::to_storage_json),
+            previous: previous.map(Collection::to_storage_json),
+            collections: None,
+            previous_collections: None,
+        };
+    match change {
+        Change::Create(new) => {
+            ddl::create_collection(tx, new)?;
+            Ok((migration("create", Some(new), None), new.name.clone()))
+        }
+        Change::Update { old, new } => {
+            ddl::update_collection(tx, old, new)?;
+            Ok((migration("update", Some(new), Some(old)), new.name.clone()))
+        }
+        Change::Delete(old) => {
+            ddl::delete_collection(tx, old)?;
+            Ok((migration("delete", None, Some(old)), old.name.clone()))
+        }
+        Change::View { .. } => Err(StoreError::Other(
+            "a view's fields must be inferred before it is applied".into(),
+        )),
+    }
+}
+
+/// Infers the fields of a view collection from its SELECT, probing the query on `conn`
+/// (which may be inside the transaction that creates the tables it reads).
+fn infer_view(
+    conn: &rusqlite::Connection,
+    mut collection: Collection,
+    schema: &Schema,
+) -> Result<Collection, FieldErrors> {
+    if collection.kind != CollectionKind::View {
+        return Ok(collection);
+    }
+    let mut errors = FieldErrors::new();
+    let query = collection
+        .view_query
+        .trim()
+        .trim_end_matches(';')
+        .to_string();
+    if query.is_empty() {
+        errors.add("viewQuery", ErrorCode::Required, "Cannot be blank.");
+        return Err(errors);
+    }
+    let columns = ddl::query_columns(conn, &query);
+    let columns = match columns {
+        Ok(columns) => columns,
+        Err(error) => {
+            let detail = match error {
+                StoreError::Sqlite(inner) => inner.to_string(),
+                other => other.to_string(),
+            };
+            errors.add(
+                "viewQuery",
+                ErrorCode::InvalidViewQuery,
+                format!("Invalid query - {detail}."),
+            );
+            return Err(errors);
+        }
+    };
+    if !columns.iter().any(|column| column == "id") {
+        errors.add(
+            "viewQuery",
+            ErrorCode::InvalidViewQuery,
+            "The view query must return an id column.",
+        );
+        return Err(errors);
+    }
+    let sources = source_collections(&query, schema);
+    let mut fields: Vec<Field> = vec![];
+    for column in &columns {
+        if fields.iter().any(|field| &field.name == column) {
+            errors.add(
+                "viewQuery",
+                ErrorCode::InvalidViewQuery,
+                format!("Duplicated column {column}."),
+            );
+            return Err(errors);
+        }
+        let stored = collection.field(column).cloned();
+        let from_source = sources
+            .iter()
+            .find_map(|source| source.field(column).cloned());
+        let mut field = match (column.as_str(), from_source) {
+            ("id", _) => continue,
+            (_, Some(mut field)) => {
+                field.system = false;
+                field.hidden = matches!(field.kind, FieldKind::Password { .. }) || field.hidden;
+                field
+            }
+            (_, None) => Field::new(column, FieldKind::Json { max_size: 1 }),
+        };
+        if let Some(stored) = stored {
+            field.id = stored.id;
+        }
+        fields.push(field);
+    }
+    fields.retain(|field| !matches!(field.kind, FieldKind::Password { .. }));
+    collection.view_query = query;
+    collection.fields = fields;
+    collection.ensure_system_fields();
+    Ok(collection)
 }
 
 /// The collections a view query reads from (names after FROM and JOIN).
