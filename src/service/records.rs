@@ -323,7 +323,7 @@ impl App {
         let id = id.to_string();
         let conditions: Vec<SqlFragment> = condition.into_iter().collect();
         self.store
-            .read(move |conn| rows::get(conn, &loaded_collection, &id, &conditions))
+            .read_point(move |conn| rows::get(conn, &loaded_collection, &id, &conditions))
             .await
             .map_err(|error| match error {
                 StoreError::Sqlite(inner) => {

@@ -166,6 +166,9 @@ impl Store {
             .with_init(|conn| configure(conn, true));
         let readers = Pool::builder()
             .max_size(readers.max(1))
+            // A pooled SQLite connection cannot go stale; checking it on every checkout
+            // only costs a parse.
+            .test_on_check_out(false)
             .min_idle(Some(1))
             .connection_timeout(Duration::from_secs(30))
             .build(reader_manager)?;
@@ -208,6 +211,20 @@ impl Store {
             .get(table)
             .copied()
             .unwrap_or(0)
+    }
+
+    /// Runs a short read (a lookup by key) right here when a reader is free, and on the
+    /// blocking pool otherwise. Saves the two thread hand-offs that dominate the cost of
+    /// a point read; never waits for a connection on an async worker.
+    pub async fn read_point<T, F>(&self, work: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
+    {
+        match self.readers.try_get() {
+            Some(conn) => work(&conn),
+            None => self.read(work).await,
+        }
     }
 
     /// Runs `work` inside one IMMEDIATE transaction of the single writer, on the blocking

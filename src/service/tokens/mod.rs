@@ -203,7 +203,7 @@ impl App {
         let id = claims.id.clone();
         let record = self
             .store
-            .read(move |conn| rows::get(conn, &lookup, &id, &[]))
+            .read_point(move |conn| rows::get(conn, &lookup, &id, &[]))
             .await
             .ok()??;
         verify(&collection, &record, token, kind).then_some(TokenRecord {
