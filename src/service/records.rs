@@ -201,11 +201,7 @@ impl App {
         collection: &str,
         params: ListParams,
     ) -> ServiceResult<Value> {
-        let schema = self.schema();
-        let collection = schema
-            .by_id_or_name(collection)
-            .cloned()
-            .ok_or(ServiceError::MissingCollection)?;
+        let (schema, collection) = self.resolve_collection(collection)?;
         let rule = self.rule_condition(
             &collection.rules.list,
             ctx,
@@ -343,11 +339,7 @@ impl App {
         id: &str,
         shape: ShapeParams,
     ) -> ServiceResult<Value> {
-        let schema = self.schema();
-        let collection = schema
-            .by_id_or_name(collection)
-            .cloned()
-            .ok_or(ServiceError::MissingCollection)?;
+        let (schema, collection) = self.resolve_collection(collection)?;
         let condition = self.rule_condition(
             &collection.rules.view,
             ctx,
@@ -382,14 +374,20 @@ impl App {
         Ok(self.shape(ctx, &records[0], &picker))
     }
 
-    /// The collection a record write names, refused for view collections as PocketBase
-    /// does (before any rule is looked at).
-    fn writable_collection(&self, name: &str) -> ServiceResult<(Arc<Schema>, Arc<Collection>)> {
+    /// The schema snapshot and the collection a record request names in it.
+    fn resolve_collection(&self, name: &str) -> ServiceResult<(Arc<Schema>, Arc<Collection>)> {
         let schema = self.schema();
         let collection = schema
             .by_id_or_name(name)
             .cloned()
             .ok_or(ServiceError::MissingCollection)?;
+        Ok((schema, collection))
+    }
+
+    /// The collection a record write names, refused for view collections as PocketBase
+    /// does (before any rule is looked at).
+    fn writable_collection(&self, name: &str) -> ServiceResult<(Arc<Schema>, Arc<Collection>)> {
+        let (schema, collection) = self.resolve_collection(name)?;
         if collection.is_view() {
             return Err(ServiceError::BadRequest(UNSUPPORTED_COLLECTION.into()));
         }

@@ -211,20 +211,33 @@ impl App {
             tracing::debug!(collection = %collection.name, "password reset for an unknown email");
             return Ok(());
         };
-        let token = new_token(
+        self.mail_token(
             &collection,
             &record,
             TokenKind::PasswordReset,
-            TokenExtras::default(),
-        )?;
-        let mail = self.auth_mail(
             AuthTemplate::ResetPassword,
-            &collection,
-            &record,
-            text(&record, "email"),
+            "password reset",
+        )
+    }
+
+    /// Mails `record` a new token of `kind` with `template`, in the background.
+    fn mail_token(
+        self: &Arc<Self>,
+        collection: &Collection,
+        record: &Map<String, Value>,
+        kind: TokenKind,
+        template: AuthTemplate,
+        label: &'static str,
+    ) -> ServiceResult<()> {
+        let token = new_token(collection, record, kind, TokenExtras::default())?;
+        let mail = self.auth_mail(
+            template,
+            collection,
+            record,
+            text(record, "email"),
             &[("TOKEN", &token)],
         );
-        self.send_mail_in_background(mail, "password reset");
+        self.send_mail_in_background(mail, label);
         Ok(())
     }
 
@@ -328,21 +341,13 @@ impl App {
         if record.get("verified").and_then(Value::as_bool) == Some(true) {
             return Ok(());
         }
-        let token = new_token(
+        self.mail_token(
             &collection,
             &record,
             TokenKind::Verification,
-            TokenExtras::default(),
-        )?;
-        let mail = self.auth_mail(
             AuthTemplate::Verification,
-            &collection,
-            &record,
-            text(&record, "email"),
-            &[("TOKEN", &token)],
-        );
-        self.send_mail_in_background(mail, "verification");
-        Ok(())
+            "verification",
+        )
     }
 
     /// `POST /api/collections/{collection}/confirm-verification`: marks the record of the
