@@ -13,6 +13,7 @@ pub mod realtime;
 pub mod server;
 pub mod service;
 pub mod store;
+pub mod ui;
 
 #[cfg(test)]
 mod tests;

@@ -9,6 +9,7 @@ use actix_web::{HttpServer, web};
 use crate::api;
 use crate::realtime::{self, Broker};
 use crate::service::App;
+use crate::ui;
 
 /// Registers everything a lifebase actix app needs; shared by `serve` and in-process tests.
 pub fn configure(app: Arc<App>, broker: Arc<Broker>) -> impl FnOnce(&mut web::ServiceConfig) {
@@ -16,7 +17,8 @@ pub fn configure(app: Arc<App>, broker: Arc<Broker>) -> impl FnOnce(&mut web::Se
         config
             .app_data(web::Data::from(app))
             .app_data(web::Data::from(broker))
-            .configure(api::configure);
+            .configure(api::configure)
+            .configure(ui::configure);
     }
 }
 

@@ -57,6 +57,14 @@ fi
 PB_BIN=$PYDEPS/bin/pocketbase
 "$PB_BIN" --version
 (cd tests/js && npm ci --no-audit --no-fund --loglevel=error)
+# The admin UI tests drive Debian's headless Chromium with playwright-core (tests/js/browser.mjs).
+if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+  apt-get update
+  apt-get install -y --no-install-recommends chromium chromium-driver
+fi
+chromium --version 2>/dev/null || true
+# Screenshots of the UI tests land in artifacts/ui/ (kept after the run).
+rm -rf artifacts/ui
 
 if [ "${LB_SKIP_LINT:-}" != 1 ]; then
   section "cargo fmt --check"

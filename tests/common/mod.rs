@@ -23,6 +23,7 @@ pub mod fixture;
 pub mod mail;
 pub mod scenario;
 pub mod sse;
+pub mod ui;
 
 pub const SUPERUSER_EMAIL: &str = "root@example.com";
 pub const SUPERUSER_PASSWORD: &str = "Sup3r-secret-pass";

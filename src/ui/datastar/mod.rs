@@ -1,0 +1,176 @@
+//! The Datastar protocol, in one place: the SSE events the admin UI sends and the signals it
+//! reads. It speaks exactly the protocol of the client the binary embeds, Datastar
+//! `1.0.0-beta.11` (npm `@starfederation/datastar`, pinned in `templates/ui/vendor/`): events
+//! `datastar-merge-fragments`, `datastar-merge-signals`, `datastar-remove-fragments`,
+//! `datastar-execute-script`, each a set of `data: <key> <value>` lines; signals arrive as
+//! the JSON body, or as the `datastar` query parameter on GET. Moving to the final v1
+//! protocol (`datastar-patch-elements` / `datastar-patch-signals`) changes this file only.
+
+use std::fmt::Write as _;
+
+use actix_web::http::header::{CACHE_CONTROL, CONTENT_TYPE};
+use actix_web::{HttpRequest, HttpResponse};
+use serde_json::{Map, Value};
+
+/// The version of the embedded client, also part of its URL (so it can be cached forever).
+pub const CLIENT_VERSION: &str = "1.0.0-beta.11";
+
+/// The embedded client (an ES module).
+pub const CLIENT_JS: &str = include_str!(env!("LB_DATASTAR_JS"));
+
+/// The header every Datastar action sends.
+pub const REQUEST_HEADER: &str = "Datastar-Request";
+
+/// Where a fragment goes relative to its target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Merge {
+    /// Morphs the target (found by the fragment's id unless a selector is given) into the fragment.
+    Morph,
+    /// Replaces the target's children.
+    Inner,
+    /// Replaces the target.
+    Outer,
+    Prepend,
+    Append,
+    Before,
+    After,
+}
+
+impl Merge {
+    fn as_str(self) -> &'static str {
+        match self {
+            Merge::Morph => "morph",
+            Merge::Inner => "inner",
+            Merge::Outer => "outer",
+            Merge::Prepend => "prepend",
+            Merge::Append => "append",
+            Merge::Before => "before",
+            Merge::After => "after",
+        }
+    }
+}
+
+/// A batch of Datastar events, written as `text/event-stream` text.
+#[derive(Debug, Default, Clone)]
+pub struct Events {
+    text: String,
+}
+
+impl Events {
+    pub fn new() -> Self {
+        Events::default()
+    }
+
+    /// Morphs elements into the page, each matched by its `id`.
+    pub fn fragments(mut self, html: &str) -> Self {
+        self.push_fragments(html, None, Merge::Morph);
+        self
+    }
+
+    /// Merges `html` into the elements `selector` matches, the way `merge` says.
+    pub fn fragments_into(mut self, selector: &str, merge: Merge, html: &str) -> Self {
+        self.push_fragments(html, Some(selector), merge);
+        self
+    }
+
+    /// Removes every element `selector` matches.
+    pub fn remove(mut self, selector: &str) -> Self {
+        self.event("datastar-remove-fragments", &[("selector", selector)]);
+        self
+    }
+
+    /// Merges signals (a JSON object) into the page's signals.
+    pub fn signals(mut self, signals: &Value) -> Self {
+        self.event(
+            "datastar-merge-signals",
+            &[("signals", &signals.to_string())],
+        );
+        self
+    }
+
+    /// Runs a script in the page (the client adds it as a module script and removes it).
+    pub fn script(mut self, script: &str) -> Self {
+        self.event("datastar-execute-script", &[("script", script)]);
+        self
+    }
+
+    /// Sends the browser to `url` (a path of ours).
+    pub fn redirect(self, url: &str) -> Self {
+        let target = Value::String(url.to_owned()).to_string();
+        self.script(&format!("window.location.assign({target})"))
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.text.is_empty()
+    }
+
+    /// The events as SSE text.
+    pub fn as_text(&self) -> &str {
+        &self.text
+    }
+
+    /// A complete `text/event-stream` answer holding these events.
+    pub fn response(self) -> HttpResponse {
+        self.response_with(HttpResponse::Ok())
+    }
+
+    /// As `response`, on a builder that already carries headers (cookies, say).
+    pub fn response_with(self, mut builder: actix_web::HttpResponseBuilder) -> HttpResponse {
+        builder
+            .insert_header((CONTENT_TYPE, "text/event-stream"))
+            .insert_header((CACHE_CONTROL, "no-cache"))
+            .body(self.text)
+    }
+
+    fn push_fragments(&mut self, html: &str, selector: Option<&str>, merge: Merge) {
+        let mut args = Vec::with_capacity(3);
+        if let Some(selector) = selector {
+            args.push(("selector", selector));
+        }
+        if merge != Merge::Morph {
+            args.push(("mergeMode", merge.as_str()));
+        }
+        args.push(("fragments", html));
+        self.event("datastar-merge-fragments", &args);
+    }
+
+    /// One event: each argument becomes one `data:` line per line of its value (the client
+    /// joins lines of the same key with newlines).
+    fn event(&mut self, name: &str, args: &[(&str, &str)]) {
+        let _ = writeln!(self.text, "event: {name}");
+        for (key, value) in args {
+            for line in value.lines() {
+                let _ = writeln!(self.text, "data: {key} {line}");
+            }
+            if value.is_empty() {
+                let _ = writeln!(self.text, "data: {key} ");
+            }
+        }
+        self.text.push('\n');
+    }
+}
+
+/// True when a Datastar action sent the request (rather than a page load or a plain form).
+pub fn is_action(req: &HttpRequest) -> bool {
+    req.headers().contains_key(REQUEST_HEADER)
+}
+
+/// The signals of a request: the JSON body, or the `datastar` query parameter of a GET.
+/// Anything that is not a JSON object counts as no signals.
+pub fn signals_from(query: &str, body: &[u8]) -> Map<String, Value> {
+    let parsed = if body.is_empty() {
+        serde_urlencoded::from_str::<Vec<(String, String)>>(query)
+            .ok()
+            .and_then(|pairs| pairs.into_iter().find(|(key, _)| key == "datastar"))
+            .and_then(|(_, json)| serde_json::from_str::<Value>(&json).ok())
+    } else {
+        serde_json::from_slice::<Value>(body).ok()
+    };
+    match parsed {
+        Some(Value::Object(signals)) => signals,
+        _ => Map::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests;
