@@ -271,8 +271,19 @@ impl RequestLog {
 
 enum Message {
     Entry(Box<RequestLog>),
+    /// The settings changed: once the entries queued before are written, delete what
+    /// the new settings no longer keep.
+    Cleanup(Cleanup),
     /// Answered once everything queued before it is written.
     Flush(mpsc::Sender<()>),
+}
+
+/// A delete of old entries: older than `max_days` (all of them at 0) and, after a
+/// settings change, below `min_level`, as PocketBase does on settings reload.
+#[derive(Debug, Clone, Copy)]
+struct Cleanup {
+    max_days: i64,
+    min_level: Option<i64>,
 }
 
 /// What the writer thread reads of the settings.
@@ -280,7 +291,7 @@ enum Message {
 struct Retention {
     max_days: AtomicI64,
     min_level: AtomicI64,
-    /// Set by a settings change: delete what the new settings no longer keep.
+    /// A settings change found the queue full: clean up on the next wake-up.
     cleanup_due: AtomicBool,
 }
 
@@ -311,8 +322,8 @@ impl RequestLogger {
         })
     }
 
-    /// New `logs` settings: later writes and cleanups follow them, and entries they no
-    /// longer keep are deleted soon.
+    /// New `logs` settings: later writes follow them at once, and the entries they no
+    /// longer keep are deleted right after the ones already queued are written.
     pub(crate) fn settings_changed(&self, settings: &LogsSettings) {
         self.retention
             .max_days
@@ -320,7 +331,13 @@ impl RequestLogger {
         self.retention
             .min_level
             .store(settings.min_level, Ordering::Relaxed);
-        self.retention.cleanup_due.store(true, Ordering::Relaxed);
+        let cleanup = Cleanup {
+            max_days: settings.max_days,
+            min_level: Some(settings.min_level),
+        };
+        if self.queue.try_send(Message::Cleanup(cleanup)).is_err() {
+            self.retention.cleanup_due.store(true, Ordering::Relaxed);
+        }
     }
 
     fn push(&self, entry: RequestLog) {
@@ -359,22 +376,44 @@ impl RequestLogger {
     }
 }
 
+/// What one wake-up of the writer thread has to do.
+#[derive(Default)]
+struct Round {
+    batch: Vec<RequestLog>,
+    cleanup: Option<Cleanup>,
+    waiters: Vec<mpsc::Sender<()>>,
+}
+
+impl Round {
+    fn take(&mut self, message: Message) {
+        match message {
+            Message::Entry(entry) => self.batch.push(*entry),
+            Message::Cleanup(cleanup) => self.cleanup = Some(cleanup),
+            Message::Flush(reply) => self.waiters.push(reply),
+        }
+    }
+
+    /// Whether to write now rather than wait for more entries.
+    fn is_full(&self) -> bool {
+        self.batch.len() >= MAX_BATCH || self.cleanup.is_some() || !self.waiters.is_empty()
+    }
+}
+
 /// The writer thread: batches, writes, cleans up; ends when the queue is gone.
 fn run_writer(receiver: Receiver<Message>, mut writer: LogWriter, retention: &Retention) {
-    let mut batch: Vec<RequestLog> = Vec::new();
-    let mut waiters: Vec<mpsc::Sender<()>> = Vec::new();
     let mut last_cleanup: Option<Instant> = None;
     loop {
+        let mut round = Round::default();
         let mut disconnected = false;
         match receiver.recv_timeout(IDLE_TICK) {
             Ok(message) => {
-                take(message, &mut batch, &mut waiters);
+                round.take(message);
                 // Wait a moment for more, unless someone waits for the write.
                 let deadline = Instant::now() + LINGER;
-                while batch.len() < MAX_BATCH && waiters.is_empty() {
+                while !round.is_full() {
                     let wait = deadline.saturating_duration_since(Instant::now());
                     match receiver.recv_timeout(wait) {
-                        Ok(message) => take(message, &mut batch, &mut waiters),
+                        Ok(message) => round.take(message),
                         Err(RecvTimeoutError::Timeout) => break,
                         Err(RecvTimeoutError::Disconnected) => {
                             disconnected = true;
@@ -386,14 +425,21 @@ fn run_writer(receiver: Receiver<Message>, mut writer: LogWriter, retention: &Re
             Err(RecvTimeoutError::Timeout) => {}
             Err(RecvTimeoutError::Disconnected) => disconnected = true,
         }
-        write_batch(&mut writer, retention, &mut batch);
-        for reply in waiters.drain(..) {
-            let _ = reply.send(());
-        }
-        let settings_changed = retention.cleanup_due.swap(false, Ordering::Relaxed);
-        if settings_changed || last_cleanup.is_none_or(|at| at.elapsed() >= CLEANUP_EVERY) {
-            delete_old(&mut writer, retention, settings_changed);
+        write_batch(&mut writer, retention, round.batch);
+        let cleanup = round.cleanup.or_else(|| {
+            let overdue = last_cleanup.is_none_or(|at| at.elapsed() >= CLEANUP_EVERY);
+            let due = retention.cleanup_due.swap(false, Ordering::Relaxed);
+            (overdue || due).then(|| Cleanup {
+                max_days: retention.max_days.load(Ordering::Relaxed),
+                min_level: due.then(|| retention.min_level.load(Ordering::Relaxed)),
+            })
+        });
+        if let Some(cleanup) = cleanup {
+            delete_old(&mut writer, cleanup);
             last_cleanup = Some(Instant::now());
+        }
+        for reply in round.waiters {
+            let _ = reply.send(());
         }
         if disconnected {
             break;
@@ -401,35 +447,23 @@ fn run_writer(receiver: Receiver<Message>, mut writer: LogWriter, retention: &Re
     }
 }
 
-fn take(message: Message, batch: &mut Vec<RequestLog>, waiters: &mut Vec<mpsc::Sender<()>>) {
-    match message {
-        Message::Entry(entry) => batch.push(*entry),
-        Message::Flush(reply) => waiters.push(reply),
-    }
-}
-
-fn write_batch(writer: &mut LogWriter, retention: &Retention, batch: &mut Vec<RequestLog>) {
+fn write_batch(writer: &mut LogWriter, retention: &Retention, batch: Vec<RequestLog>) {
     if batch.is_empty() {
         return;
     }
     // As PocketBase: entries queued before logging was turned off are not written.
     if retention.max_days.load(Ordering::Relaxed) <= 0 {
-        batch.clear();
         return;
     }
-    let rows: Vec<LogRow> = batch.drain(..).map(RequestLog::into_row).collect();
+    let rows: Vec<LogRow> = batch.into_iter().map(RequestLog::into_row).collect();
     if let Err(error) = writer.insert(&rows) {
         tracing::warn!(%error, count = rows.len(), "could not write request logs");
     }
 }
 
-/// Deletes entries older than `maxDays` (all of them when logging is off) and, after a
-/// settings change, those below `minLevel`, as PocketBase does on settings reload.
-fn delete_old(writer: &mut LogWriter, retention: &Retention, with_level: bool) {
-    let max_days = retention.max_days.load(Ordering::Relaxed).max(0);
-    let cutoff = Utc::now() - chrono::Duration::days(max_days);
-    let min_level = with_level.then(|| retention.min_level.load(Ordering::Relaxed));
-    if let Err(error) = writer.delete_old(&format_datetime(cutoff), min_level) {
+fn delete_old(writer: &mut LogWriter, cleanup: Cleanup) {
+    let cutoff = Utc::now() - chrono::Duration::days(cleanup.max_days.max(0));
+    if let Err(error) = writer.delete_old(&format_datetime(cutoff), cleanup.min_level) {
         tracing::warn!(%error, "could not delete old request logs");
     }
 }

@@ -149,3 +149,47 @@ fn request_and_collection_references_are_not_log_fields() {
     assert!(compile_log_filter("@request.method = 'GET'").is_none());
     assert!(compile_log_filter("data.auth = @collection.users.id").is_none());
 }
+
+#[test]
+fn flush_returns_once_queued_entries_are_written() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let data_dir = crate::config::DataDir::new(tmp.path());
+    let store = crate::store::Store::open(&data_dir, 1).expect("store");
+    let settings = LogsSettings::default();
+    let logger =
+        RequestLogger::start(store.logs.writer().expect("writer"), &settings).expect("logger");
+    for _ in 0..3 {
+        let entry = RequestLog::new(&request(&Auth::Guest, None), &settings).expect("logged");
+        logger.push(entry);
+    }
+    assert!(logger.flush(Duration::from_secs(5)));
+    let conn = rusqlite::Connection::open(data_dir.aux_db()).expect("aux.db");
+    let count: i64 = conn
+        .query_row("SELECT count(*) FROM _logs", [], |row| row.get(0))
+        .expect("count");
+    assert_eq!(count, 3);
+    assert_eq!(logger.dropped.load(Ordering::Relaxed), 0);
+}
+
+#[test]
+fn turning_logging_off_deletes_every_entry() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let data_dir = crate::config::DataDir::new(tmp.path());
+    let store = crate::store::Store::open(&data_dir, 1).expect("store");
+    let settings = LogsSettings::default();
+    let logger =
+        RequestLogger::start(store.logs.writer().expect("writer"), &settings).expect("logger");
+    let entry = RequestLog::new(&request(&Auth::Guest, None), &settings).expect("logged");
+    logger.push(entry);
+    assert!(logger.flush(Duration::from_secs(5)));
+    logger.settings_changed(&LogsSettings {
+        max_days: 0,
+        ..LogsSettings::default()
+    });
+    assert!(logger.flush(Duration::from_secs(5)));
+    let conn = rusqlite::Connection::open(data_dir.aux_db()).expect("aux.db");
+    let count: i64 = conn
+        .query_row("SELECT count(*) FROM _logs", [], |row| row.get(0))
+        .expect("count");
+    assert_eq!(count, 0);
+}
