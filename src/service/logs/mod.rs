@@ -15,7 +15,8 @@ use std::sync::{Arc, LazyLock};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
-use serde_json::{Map, Value, json};
+use serde::Serialize;
+use serde_json::{Value, json};
 
 use super::fields::FieldPicker;
 use super::records::{DEFAULT_PER_PAGE, ListParams, MAX_PER_PAGE};
@@ -234,39 +235,66 @@ impl RequestLog {
     /// The `_logs` row: message `METHOD /unescaped/url`, data keys sorted as PocketBase
     /// (Go) writes them.
     fn into_row(self) -> LogRow {
-        let unescaped = path_unescape(&self.url).unwrap_or_else(|| self.url.clone());
-        let message = format!("{} {unescaped}", self.method);
-        let mut data = Map::new();
-        data.insert("auth".into(), Value::String(self.auth));
-        if let Some(auth_id) = self.auth_id {
-            data.insert("authId".into(), Value::String(auth_id));
-        }
-        if let Some((error, details)) = self.error {
-            data.insert("details".into(), details);
-            data.insert("error".into(), Value::String(error));
-        }
-        data.insert("execTime".into(), json!(self.exec_time_ms));
-        data.insert("method".into(), Value::String(self.method));
-        data.insert("referer".into(), Value::String(self.referer));
-        let user_ip = self.ips.map(|(user_ip, remote_ip)| {
-            data.insert("remoteIP".into(), Value::String(remote_ip));
-            user_ip
-        });
-        data.insert("status".into(), json!(self.status));
-        data.insert("type".into(), Value::String("request".into()));
-        data.insert("url".into(), Value::String(self.url));
-        data.insert("userAgent".into(), Value::String(self.user_agent));
-        if let Some(user_ip) = user_ip {
-            data.insert("userIP".into(), Value::String(user_ip));
-        }
+        let unescaped = path_unescape(&self.url);
+        let message = format!(
+            "{} {}",
+            self.method,
+            unescaped.as_deref().unwrap_or(&self.url)
+        );
+        let (user_ip, remote_ip) = match &self.ips {
+            Some((user_ip, remote_ip)) => (Some(user_ip.as_str()), Some(remote_ip.as_str())),
+            None => (None, None),
+        };
+        let data = RequestData {
+            auth: &self.auth,
+            auth_id: self.auth_id.as_deref(),
+            details: self.error.as_ref().map(|(_, details)| details),
+            error: self.error.as_ref().map(|(error, _)| error.as_str()),
+            exec_time: self.exec_time_ms,
+            method: &self.method,
+            referer: &self.referer,
+            remote_ip,
+            status: self.status,
+            kind: "request",
+            url: &self.url,
+            user_agent: &self.user_agent,
+            user_ip,
+        };
         LogRow {
             id: new_record_id(),
             level: self.level,
             message,
-            data: Value::Object(data).to_string(),
+            data: serde_json::to_string(&data).unwrap_or_else(|_| "{}".into()),
             created: format_datetime(self.at),
         }
     }
+}
+
+/// A request log's `data`, serialized straight to text (no intermediate map); fields in
+/// the key order PocketBase (Go) writes.
+#[derive(Serialize)]
+struct RequestData<'a> {
+    auth: &'a str,
+    #[serde(rename = "authId", skip_serializing_if = "Option::is_none")]
+    auth_id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    details: Option<&'a Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<&'a str>,
+    #[serde(rename = "execTime")]
+    exec_time: f64,
+    method: &'a str,
+    referer: &'a str,
+    #[serde(rename = "remoteIP", skip_serializing_if = "Option::is_none")]
+    remote_ip: Option<&'a str>,
+    status: u16,
+    #[serde(rename = "type")]
+    kind: &'a str,
+    url: &'a str,
+    #[serde(rename = "userAgent")]
+    user_agent: &'a str,
+    #[serde(rename = "userIP", skip_serializing_if = "Option::is_none")]
+    user_ip: Option<&'a str>,
 }
 
 enum Message {
