@@ -32,6 +32,7 @@ pub async fn serve(app: Arc<App>) -> anyhow::Result<()> {
         actix_web::App::new()
             .wrap(from_fn(api::rate_limit::rate_limit))
             .wrap(from_fn(api::request::load_auth))
+            .wrap(from_fn(api::request_log::log_requests))
             .configure(configure(state.clone(), broker.clone()))
             .default_service(web::to(api::not_found))
     })
@@ -41,6 +42,10 @@ pub async fn serve(app: Arc<App>) -> anyhow::Result<()> {
     tracing::info!("lifebase listening on http://{address} (REST API at http://{address}/api/)");
     println!("Server started at http://{address}\n├─ REST API: http://{address}/api/");
     server.run().await?;
+    tracing::info!("shutting down: writing pending request logs");
+    if !app.flush_logs(std::time::Duration::from_secs(5)) {
+        tracing::warn!("pending request logs were not all written");
+    }
     tracing::info!("shutting down: checkpointing the database");
     app.store.checkpoint()?;
     Ok(())

@@ -8,12 +8,14 @@ pub mod collections;
 pub mod error;
 pub mod files;
 pub mod health;
+pub mod logs;
 pub mod openapi;
 pub mod rate_limit;
 pub mod realtime;
 pub mod record_auth;
 pub mod records;
 pub mod request;
+pub mod request_log;
 pub mod settings;
 
 use actix_web::{HttpResponse, web};
@@ -66,6 +68,9 @@ pub fn configure(config: &mut web::ServiceConfig) {
                     .route(web::patch().to(settings::set)),
             )
             .service(resource("/settings/test/email").route(web::post().to(settings::test_email)))
+            .service(resource("/logs").route(web::get().to(logs::list)))
+            .service(resource("/logs/stats").route(web::get().to(logs::stats)))
+            .service(resource("/logs/{id}").route(web::get().to(logs::view)))
             .service(
                 resource("/collections")
                     .route(web::get().to(collections::list))
@@ -132,7 +137,7 @@ pub fn configure(config: &mut web::ServiceConfig) {
     );
 }
 
-/// The answer to any route that does not exist.
-pub async fn not_found() -> HttpResponse {
-    actix_web::ResponseError::error_response(&ApiError::not_found())
+/// The answer to any route that does not exist (an error, so the request log sees it).
+pub async fn not_found() -> Result<HttpResponse, ApiError> {
+    Err(ApiError::not_found())
 }

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
-use actix_web::{HttpMessage, ResponseError, web};
+use actix_web::{HttpMessage, web};
 
 use super::error::ApiError;
 use crate::service::rate_limit::RateLimitRequest;
@@ -53,9 +53,8 @@ pub async fn rate_limit(
             .call(req)
             .await
             .map(ServiceResponse::map_into_left_body),
-        Err(error) => {
-            let response = ApiError::from(error).error_response();
-            Ok(req.into_response(response).map_into_right_body())
-        }
+        Err(error) => Ok(req
+            .error_response(ApiError::from(error))
+            .map_into_right_body()),
     }
 }

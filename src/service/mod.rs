@@ -13,6 +13,7 @@ pub mod events;
 pub mod expand;
 pub mod fields;
 pub mod files;
+pub mod logs;
 pub mod mail;
 pub mod migrations;
 pub mod otp;
@@ -196,6 +197,8 @@ pub struct App {
     /// Serializes settings changes.
     settings_change: tokio::sync::Mutex<()>,
     rate_limiter: rate_limit::RateLimiter,
+    /// The request log's queue; its thread writes `_logs` in `aux.db`.
+    request_logs: logs::RequestLogger,
 }
 
 impl App {
@@ -207,6 +210,7 @@ impl App {
         migrations::apply_pending(&store, &config.data_dir)?;
         let collections = store.read_sync(crate::store::schema::load_collections)?;
         let settings = settings::load(&store)?;
+        let request_logs = logs::RequestLogger::start(store.logs.writer()?, &settings.logs)?;
         Ok(Arc::new(App {
             config,
             store,
@@ -217,6 +221,7 @@ impl App {
             settings: RwLock::new(Arc::new(settings)),
             settings_change: tokio::sync::Mutex::new(()),
             rate_limiter: rate_limit::RateLimiter::default(),
+            request_logs,
         }))
     }
 

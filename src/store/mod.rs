@@ -5,6 +5,7 @@
 
 mod error;
 pub mod files;
+pub mod logs;
 pub mod otps;
 pub mod records;
 pub mod schema;
@@ -36,6 +37,8 @@ pub struct Store {
     /// The queue of the writer thread.
     writes: std::sync::mpsc::Sender<Box<dyn writer::Job>>,
     generations: Arc<Generations>,
+    /// The request log in `aux.db`, with its own connections.
+    pub logs: logs::LogStore,
 }
 
 /// Change counters, so caches can tell whether what they hold is still current: one for
@@ -172,13 +175,14 @@ impl Store {
             .min_idle(Some(1))
             .connection_timeout(Duration::from_secs(30))
             .build(reader_manager)?;
-        open_aux(data_dir)?;
+        let logs = logs::LogStore::open(data_dir)?;
         let writes = writer::spawn(writer.clone(), generations.clone())?;
         Ok(Store {
             readers,
             writer,
             writes,
             generations,
+            logs,
         })
     }
 
@@ -335,20 +339,4 @@ impl Store {
         conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")?;
         Ok(())
     }
-}
-
-fn open_aux(data_dir: &DataDir) -> StoreResult<()> {
-    let mut conn = Connection::open(data_dir.aux_db())?;
-    configure(&mut conn, false)?;
-    conn.execute_batch(
-        "CREATE TABLE IF NOT EXISTS _logs (
-            id TEXT PRIMARY KEY NOT NULL,
-            level INTEGER NOT NULL DEFAULT 0,
-            message TEXT NOT NULL DEFAULT '',
-            data TEXT NOT NULL DEFAULT '{}',
-            created TEXT NOT NULL DEFAULT ''
-        ) STRICT;
-        CREATE INDEX IF NOT EXISTS _logs_created_idx ON _logs (created);",
-    )?;
-    Ok(())
 }

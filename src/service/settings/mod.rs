@@ -813,6 +813,8 @@ impl App {
             Err(poisoned) => poisoned.into_inner(),
         };
         *guard = settings.clone();
+        drop(guard);
+        self.request_logs.settings_changed(&settings.logs);
         settings
     }
 
