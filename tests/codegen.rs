@@ -147,7 +147,7 @@ fn rust_of_the_blog_example_matches_the_committed_files_and_reruns_change_nothin
         out.to_str().expect("utf-8"),
     ];
     assert_success(&lifebase(&args), "codegen rust");
-    let files = ["client.rs", "hooks.rs", "mod.rs", "types.rs"];
+    let files = ["client.rs", "hooks.rs", "mod.rs", "routes.rs", "types.rs"];
     let read = |dir: &Path| -> Vec<(String, std::time::SystemTime)> {
         files
             .iter()

@@ -1,7 +1,8 @@
 //! Typed Rust for a schema: per collection a record id newtype, enums for select fields,
-//! View / Create / Update structs (`types.rs`), a typed async HTTP client (`client.rs`)
-//! and typed record hooks run from lifebase's event bus (`hooks.rs`, the only file that
-//! needs `lifebase` as a library). The code that does not depend on the schema comes from
+//! View / Create / Update structs (`types.rs`), a typed async HTTP client (`client.rs`),
+//! typed record hooks run from lifebase's event bus (`hooks.rs`) and typed record access
+//! for a project's own actix routes (`routes.rs`); the last two need `lifebase` as a
+//! library. The code that does not depend on the schema comes from
 //! `codegen/templates/rust/`. Output is formatted as rustfmt would (the golden test and
 //! `cargo fmt --check` on `projects/blog` keep it so). Start at `files`.
 
@@ -13,6 +14,7 @@ const HEADER: &str =
 const TYPES_RUNTIME: &str = include_str!("../templates/rust/types.rs");
 const CLIENT_RUNTIME: &str = include_str!("../templates/rust/client.rs");
 const HOOKS_RUNTIME: &str = include_str!("../templates/rust/hooks.rs");
+const ROUTES_RUNTIME: &str = include_str!("../templates/rust/routes.rs");
 /// Methods of the generated `Client`; a collection accessor never takes one of these names.
 const CLIENT_METHODS: [&str; 6] = [
     "new",
@@ -34,6 +36,7 @@ pub fn files(collections: &[Value]) -> Vec<(String, String)> {
         ("client.rs".to_string(), client_file(&collections)),
         ("hooks.rs".to_string(), hooks_file(&collections)),
         ("mod.rs".to_string(), mod_file()),
+        ("routes.rs".to_string(), routes_file()),
         ("types.rs".to_string(), types_file(&collections)),
     ]
 }
@@ -939,13 +942,24 @@ fn hooks_trait(collection: &Collection<'_>) -> String {
     out
 }
 
+// ---------------------------------------------------------------- routes.rs
+
+/// The same for every schema: it works through the client's `Collection` traits.
+fn routes_file() -> String {
+    format!(
+        "{HEADER}//! Typed record access for a project's own actix routes, compiled against `lifebase` as\n\
+         //! a library: `Records<C>` runs lifebase's record services for the caller.\n\n{ROUTES_RUNTIME}"
+    )
+}
+
 // ---------------------------------------------------------------- mod.rs
 
 fn mod_file() -> String {
     format!(
         "{HEADER}//! Generated from the collections schema by `lifebase codegen rust`: record types\n\
-         //! (`types`), a typed HTTP client (`client`) and typed record hooks (`hooks`).\n\n\
-         pub mod client;\npub mod hooks;\npub mod types;\n"
+         //! (`types`), a typed HTTP client (`client`), typed record hooks (`hooks`) and typed\n\
+         //! record access for a project's own routes (`routes`).\n\n\
+         pub mod client;\npub mod hooks;\npub mod routes;\npub mod types;\n"
     )
 }
 

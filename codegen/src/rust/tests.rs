@@ -39,7 +39,7 @@ fn select_values_get_unique_variants_renamed_to_the_literal() {
         ]
     );
     let collection = json!({"id": "c", "name": "things", "type": "base", "fields": [field]});
-    let types = &files(&[collection])[3].1;
+    let types = &files(&[collection])[4].1;
     assert!(
         types.contains("    #[serde(rename = \"x\\\"y\")]\n    XY,\n"),
         "{types}"
@@ -55,7 +55,10 @@ fn output_is_deterministic_and_sorted_by_collection_name() {
     let client = &forward[0].1;
     assert!(client.find("pub struct Apes;") < client.find("pub struct Zebras;"));
     let paths: Vec<&str> = forward.iter().map(|(path, _)| path.as_str()).collect();
-    assert_eq!(paths, ["client.rs", "hooks.rs", "mod.rs", "types.rs"]);
+    assert_eq!(
+        paths,
+        ["client.rs", "hooks.rs", "mod.rs", "routes.rs", "types.rs"]
+    );
 }
 
 #[test]
@@ -65,7 +68,7 @@ fn required_fields_are_plain_on_create_and_optional_on_update() {
         {"name": "due", "type": "date"},
         {"name": "kind", "type": "select", "required": true, "maxSelect": 1, "values": ["a"]}
     ]});
-    let types = &files(&[collection])[3].1;
+    let types = &files(&[collection])[4].1;
     let section = |name: &str| {
         let start = types.find(&format!("pub struct {name} {{")).expect(name);
         let end = types[start..].find("\n}\n").expect("end") + start;

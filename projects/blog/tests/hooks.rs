@@ -3,15 +3,16 @@
 //! typed record, in commit order. Changes are made through lifebase's services, as its
 //! HTTP handlers make them.
 
+mod common;
+
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use lifebase::config::{Config, DataDir};
+use common::object;
 use lifebase::service::records::ShapeParams;
-use lifebase::service::{App, Auth, RequestContext};
 use lifebase_blog::generated::hooks::{self, Hooks, TagsHooks};
 use lifebase_blog::types::{TagsColor, TagsView};
-use serde_json::{Map, Value, json};
+use serde_json::json;
 
 #[derive(Default)]
 struct Recorder {
@@ -38,49 +39,10 @@ impl TagsHooks for Recorder {
     }
 }
 
-fn object(value: Value) -> Map<String, Value> {
-    match value {
-        Value::Object(map) => map,
-        other => panic!("not an object: {other}"),
-    }
-}
-
 #[tokio::test]
 async fn after_success_hooks_get_typed_records_after_each_commit() {
-    let tmp = tempfile::tempdir().expect("tmp");
-    let app = App::open(Config {
-        http: "127.0.0.1:0".parse().expect("address"),
-        data_dir: DataDir::new(tmp.path()),
-        max_body_bytes: Config::DEFAULT_MAX_BODY,
-        readers: 2,
-    })
-    .expect("open app");
-    let ctx = RequestContext {
-        auth: Auth::Record {
-            collection: app.collection("_superusers").expect("_superusers"),
-            record: Map::new(),
-        },
-        ..RequestContext::default()
-    };
-    let superuser = ctx.auth.require_superuser().expect("superuser");
-    let schema: Value = serde_json::from_str(
-        &std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/schema.json"))
-            .expect("schema.json"),
-    )
-    .expect("JSON");
-    let tables: Vec<Value> = schema
-        .as_array()
-        .expect("array")
-        .iter()
-        .filter(|collection| collection["type"] != "view")
-        .cloned()
-        .collect();
-    app.import_collections(
-        &superuser,
-        json!({"collections": tables, "deleteMissing": false}),
-    )
-    .await
-    .expect("import");
+    let blog = common::open_blog().await;
+    let (app, ctx) = (&blog.app, &blog.superuser);
 
     let recorder = Arc::new(Recorder::default());
     let hooks = Hooks {
@@ -94,7 +56,7 @@ async fn after_success_hooks_get_typed_records_after_each_commit() {
     let shape = ShapeParams::default;
     let created = app
         .create_record(
-            &ctx,
+            ctx,
             "tags",
             object(json!({"name": "rust", "color": "red"})),
             vec![],
@@ -104,7 +66,7 @@ async fn after_success_hooks_get_typed_records_after_each_commit() {
         .expect("create");
     let id = created["id"].as_str().expect("id").to_string();
     app.update_record(
-        &ctx,
+        ctx,
         "tags",
         &id,
         object(json!({"color": ""})),
@@ -115,7 +77,7 @@ async fn after_success_hooks_get_typed_records_after_each_commit() {
     .expect("update");
     // A change to a collection without hooks runs nothing.
     app.create_record(
-        &ctx,
+        ctx,
         "users",
         object(json!({"email": "a@example.com", "password": "Passw0rd-long", "passwordConfirm": "Passw0rd-long"})),
         vec![],
@@ -123,7 +85,7 @@ async fn after_success_hooks_get_typed_records_after_each_commit() {
     )
     .await
     .expect("create user");
-    app.delete_record(&ctx, "tags", &id).await.expect("delete");
+    app.delete_record(ctx, "tags", &id).await.expect("delete");
 
     let expected = [
         format!("create rust {:?}", Some(TagsColor::Red)),
