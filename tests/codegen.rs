@@ -199,7 +199,11 @@ fn rust_of_the_blog_example_matches_the_committed_files_and_reruns_change_nothin
 
 #[test]
 fn codegen_has_help_and_reports_bad_input_clearly() {
-    for args in [["codegen", "--help"], ["codegen", "openapi"]] {
+    for args in [
+        ["codegen", "--help"],
+        ["codegen", "openapi"],
+        ["codegen", "rust"],
+    ] {
         let output = lifebase(&args);
         let text = String::from_utf8_lossy(&output.stdout).to_string()
             + &String::from_utf8_lossy(&output.stderr);
