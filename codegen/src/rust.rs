@@ -63,7 +63,7 @@ impl<'a> Collection<'a> {
                 .and_then(Value::as_array)
                 .map(|fields| fields.iter().collect())
                 .unwrap_or_default(),
-            type_name: pascal_case(name),
+            type_name: type_name(name),
         })
     }
 
@@ -77,6 +77,41 @@ impl<'a> Collection<'a> {
 
     fn ty(&self, suffix: &str) -> String {
         format!("{}{suffix}", self.type_name)
+    }
+}
+
+/// Names the generated modules define themselves; a collection's marker type avoids them.
+const RESERVED_TYPES: [&str; 17] = [
+    "ApiError",
+    "AuthCollection",
+    "AuthResponse",
+    "Client",
+    "Collection",
+    "DateTime",
+    "DateTimeError",
+    "Error",
+    "FieldError",
+    "GeoPoint",
+    "HookError",
+    "Hooks",
+    "ListPage",
+    "ListParams",
+    "Records",
+    "RunError",
+    "ViewParams",
+];
+/// The suffixes of a collection's generated types; a select enum avoids them.
+const TYPE_SUFFIXES: [&str; 6] = ["Create", "Expand", "Hooks", "Id", "Update", "View"];
+
+/// A collection's marker type: `posts` -> `Posts`, `records` -> `RecordsCollection`.
+fn type_name(collection: &str) -> String {
+    let name = pascal_case(collection);
+    if RESERVED_TYPES.contains(&name.as_str())
+        || ["Method", "WritableCollection"].contains(&name.as_str())
+    {
+        format!("{name}Collection")
+    } else {
+        name
     }
 }
 
@@ -322,8 +357,14 @@ impl fmt::Display for {id} {{
     )
 }
 
+/// `PostsStatus`; a field named like a type suffix gets `Value` added (`PostsViewValue`).
 fn enum_name(collection: &Collection<'_>, field: &Value) -> String {
-    collection.ty(&pascal_case(text(field, "name")))
+    let field_name = pascal_case(text(field, "name"));
+    if TYPE_SUFFIXES.contains(&field_name.as_str()) {
+        collection.ty(&format!("{field_name}Value"))
+    } else {
+        collection.ty(&field_name)
+    }
 }
 
 /// The variant names of a select field's values, unique.
@@ -689,7 +730,16 @@ fn record_struct(collection: &Collection<'_>, all: &[Collection<'_>], mode: Mode
         if !args.is_empty() {
             out.push_str(&serde_attr("    ", &args));
         }
-        out.push_str(&format!("    pub {}: {},\n", member.rust_name, member.ty));
+        let line = format!("    pub {}: {},", member.rust_name, member.ty);
+        if line.len() <= MAX_WIDTH {
+            out.push_str(&line);
+            out.push('\n');
+        } else {
+            out.push_str(&format!(
+                "    pub {}:\n        {},\n",
+                member.rust_name, member.ty
+            ));
+        }
     }
     out.push_str("}\n");
     out

@@ -89,3 +89,24 @@ fn required_fields_are_plain_on_create_and_optional_on_update() {
     assert!(view.contains("pub due: Option<DateTime>,"), "{view}");
     assert!(view.contains("pub kind: NotesKind,"), "{view}");
 }
+
+#[test]
+fn generated_names_do_not_collide_with_the_runtime_or_each_other() {
+    assert_eq!(type_name("posts"), "Posts");
+    assert_eq!(type_name("records"), "RecordsCollection");
+    assert_eq!(type_name("client"), "ClientCollection");
+    let collection = json!({"id": "c", "name": "things", "type": "base", "fields": [
+        {"name": "view", "type": "select", "maxSelect": 1, "values": ["a"]},
+        {"name": "aVeryLongFieldNameThatGoesOnAndOnAndOnForeverAndEverAmen", "type": "date"}
+    ]});
+    let types = &files(&[collection])[4].1;
+    assert!(types.contains("pub enum ThingsViewValue {"), "{types}");
+    assert!(types.contains("pub struct ThingsView {"), "{types}");
+    // rustfmt's layout of a member past 100 columns.
+    assert!(
+        types.contains(
+            "    pub a_very_long_field_name_that_goes_on_and_on_and_on_forever_and_ever_amen:\n        Option<Option<DateTime>>,\n"
+        ),
+        "{types}"
+    );
+}
