@@ -8,9 +8,102 @@ use std::sync::Arc;
 
 use actix_web::middleware::from_fn;
 use actix_web::test::{TestRequest, call_service, init_service, read_body_json};
+use actix_web::{HttpResponse, web};
+use lifebase::api::error::ApiError;
 use lifebase::api::request::load_auth;
 use lifebase::realtime::Broker;
+use lifebase_blog::generated::client::{ListParams, Tags, ViewParams};
+use lifebase_blog::generated::routes::Records;
+use lifebase_blog::types::{TagsColor, TagsCreate, TagsUpdate};
 use serde_json::{Value, json};
+
+/// A route of the test's own: creates, renames, lists and deletes a tag through
+/// `Records<Tags>`, answering the names it saw.
+async fn tag_round_trip(tags: Records<Tags>) -> Result<HttpResponse, ApiError> {
+    let none = ViewParams::default();
+    let created = tags
+        .create(
+            &TagsCreate {
+                id: None,
+                name: "draft-name".into(),
+                color: Some(TagsColor::Green),
+            },
+            &none,
+        )
+        .await?;
+    let renamed = TagsUpdate {
+        name: Some("final-name".into()),
+        color: Some(None),
+    };
+    let updated = tags.update(&created.id, &renamed, &none).await?;
+    let listed = tags.list(&ListParams::default().sort("name")).await?;
+    tags.delete(&created.id).await?;
+    let after = tags.list(&ListParams::default()).await?;
+    Ok(HttpResponse::Ok().json(json!({
+        "created": [created.name, created.color],
+        "updated": [updated.name, updated.color],
+        "listed": listed.items.iter().map(|tag| tag.name.clone()).collect::<Vec<_>>(),
+        "after": after.total_items,
+    })))
+}
+
+#[actix_web::test]
+async fn records_create_update_list_delete_under_the_collections_rules() {
+    let blog = common::open_blog().await;
+    let service = init_service(
+        actix_web::App::new()
+            .wrap(from_fn(load_auth))
+            .route("/test/tags", web::post().to(tag_round_trip))
+            .configure(lifebase::server::configure(
+                blog.app.clone(),
+                Arc::new(Broker::default()),
+            )),
+    )
+    .await;
+
+    // Tags take writes from superusers only (createRule null): a guest gets PocketBase's 403.
+    let response = call_service(&service, TestRequest::post().uri("/test/tags").to_request()).await;
+    assert_eq!(response.status(), 403);
+    let body: Value = read_body_json(response).await;
+    assert_eq!(body["status"], 403);
+
+    let login = TestRequest::post()
+        .uri("/api/collections/_superusers/auth-with-password")
+        .set_json(json!({"identity": "root@example.com", "password": "Sup3r-secret-pass"}))
+        .to_request();
+    blog.app
+        .create_record(
+            &blog.superuser,
+            "_superusers",
+            common::object(json!({"email": "root@example.com", "password": "Sup3r-secret-pass", "passwordConfirm": "Sup3r-secret-pass"})),
+            vec![],
+            lifebase::service::records::ShapeParams::default(),
+        )
+        .await
+        .expect("superuser");
+    let response = call_service(&service, login).await;
+    assert_eq!(response.status(), 200);
+    let auth: Value = read_body_json(response).await;
+    let request = TestRequest::post()
+        .uri("/test/tags")
+        .insert_header((
+            "Authorization",
+            auth["token"].as_str().expect("token").to_string(),
+        ))
+        .to_request();
+    let response = call_service(&service, request).await;
+    assert_eq!(response.status(), 200);
+    let body: Value = read_body_json(response).await;
+    assert_eq!(
+        body,
+        json!({
+            "created": ["draft-name", "green"],
+            "updated": ["final-name", null],
+            "listed": ["final-name"],
+            "after": 0
+        })
+    );
+}
 
 #[actix_web::test]
 async fn the_summary_route_answers_with_typed_records_under_the_callers_rules() {
