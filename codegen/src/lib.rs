@@ -6,6 +6,7 @@
 //! collections sorted by name, no timestamps). Start at `openapi::document`.
 
 pub mod openapi;
+pub mod rust;
 
 use serde_json::Value;
 

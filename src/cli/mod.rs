@@ -70,6 +70,16 @@ pub enum CodegenTarget {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Writes typed Rust (`mod.rs`, `types.rs`, `client.rs`, `hooks.rs`): record types per
+    /// collection, a typed HTTP client and typed record hooks, for a crate to include as a module.
+    Rust {
+        /// The schema file, as for `openapi`; without it, the schema of the data dir (`--dir`).
+        #[arg(long)]
+        schema: Option<PathBuf>,
+        /// The directory to write the module's files into (created if missing).
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -188,17 +198,30 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Codegen { target } => match target {
             CodegenTarget::Openapi { schema, out } => {
-                let collections = match schema {
-                    Some(path) => read_schema_file(&path)?,
-                    None => read_schema_dir(&data_dir)?,
-                };
-                let json: Vec<Value> = collections.iter().map(Collection::to_json).collect();
+                let json = read_schema(schema.as_deref(), &data_dir)?;
                 let document = lifebase_codegen::openapi::document(&json);
                 let text = lifebase_codegen::to_pretty_json(&document);
                 write_if_changed(&out.join("openapi.json"), &text)
             }
+            CodegenTarget::Rust { schema, out } => {
+                let json = read_schema(schema.as_deref(), &data_dir)?;
+                for (path, text) in lifebase_codegen::rust::files(&json) {
+                    write_if_changed(&out.join(path), &text)?;
+                }
+                Ok(())
+            }
         },
     }
+}
+
+/// The collections a generator reads, as the collections API writes them: from `--schema`
+/// when given, else from the data dir.
+fn read_schema(schema: Option<&Path>, data_dir: &DataDir) -> anyhow::Result<Vec<Value>> {
+    let collections = match schema {
+        Some(path) => read_schema_file(path)?,
+        None => read_schema_dir(data_dir)?,
+    };
+    Ok(collections.iter().map(Collection::to_json).collect())
 }
 
 /// The collections of a schema file (see `CodegenTarget::Openapi`), normalized as the
