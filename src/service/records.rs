@@ -124,6 +124,26 @@ impl App {
     }
 
     pub(crate) fn record_json(&self, ctx: &RequestContext, record: &LoadedRecord) -> Value {
+        let options = self.record_export_options(ctx, record);
+        let mut map = record::to_json(&record.collection, &record.values, &options);
+        if let Some(expand) = &record.expand {
+            insert_sorted(&mut map, "expand", Value::Object(expand.clone()));
+        }
+        Value::Object(map)
+    }
+
+    /// `record_json` of a record that is no longer needed: its values and expand move
+    /// into the answer instead of being copied.
+    pub(crate) fn into_record_json(&self, ctx: &RequestContext, record: LoadedRecord) -> Value {
+        let options = self.record_export_options(ctx, &record);
+        let mut map = record::into_json(&record.collection, record.values, &options);
+        if let Some(expand) = record.expand {
+            insert_sorted(&mut map, "expand", Value::Object(expand));
+        }
+        Value::Object(map)
+    }
+
+    fn record_export_options(&self, ctx: &RequestContext, record: &LoadedRecord) -> ExportOptions {
         let mut options = self.export_options(ctx);
         if record.collection.is_auth() {
             let own = ctx.auth.record_id().is_some()
@@ -131,11 +151,7 @@ impl App {
                 && matches!(&ctx.auth, super::Auth::Record { collection, .. } if collection.id == record.collection.id);
             options.show_email = options.show_email || own || record.managed;
         }
-        let mut map = record::to_json(&record.collection, &record.values, &options);
-        if let Some(expand) = &record.expand {
-            insert_sorted(&mut map, "expand", Value::Object(expand.clone()));
-        }
-        Value::Object(map)
+        options
     }
 
     /// Marks the auth records the caller may manage (its manage rule matches them), so
@@ -292,8 +308,12 @@ impl App {
             records = expand_records(self, ctx, &schema, records, &tree).await?;
         }
         let items: Vec<Value> = records
-            .iter()
-            .map(|record| self.shape(ctx, record, &picker))
+            .into_iter()
+            .map(|record| {
+                let mut json = self.into_record_json(ctx, record);
+                picker.apply(&mut json);
+                json
+            })
             .collect();
         let (total_items, total_pages) = match result.total {
             Some(total) => (total, (total + per_page - 1) / per_page),

@@ -8,7 +8,7 @@ mod syntax;
 #[cfg(test)]
 mod tests;
 
-pub use export::{ExportOptions, to_json};
+pub use export::{ExportOptions, into_json, to_json};
 pub use prepare::{
     DEFAULT_EDITOR_MAX_SIZE, DEFAULT_JSON_MAX_SIZE, PrepareOptions, Prepared, geo_json, prepare,
 };
