@@ -524,11 +524,12 @@ async fn list(app: web::Data<App>, admin: Admin, req: HttpRequest) -> Result<Eve
     let chart = load_chart(&app, &admin, &view, &user_filter).await?;
     let results = load_page(&app, &admin, &view, &user_filter, &anchor, 1).await?;
     let address = Value::String(view.url()).to_string();
+    // The anchor first: the new scroll trigger must read it.
     Ok(Events::new()
+        .signals(&json!({"anchor": anchor.0}))
         .fragments(&fragment(&FilterErrorFragment { filter_error: "" })?)
         .fragments(&fragment(&ChartFragment { chart: &chart })?)
         .fragments(&fragment(&ResultsFragment { results: &results })?)
-        .signals(&json!({"anchor": anchor.0}))
         .script(&format!("history.replaceState(null, \"\", {address})")))
 }
 

@@ -549,7 +549,14 @@ pub fn check_log_filter(filter: &str) -> Result<(), String> {
     let request = RequestInfo::default();
     match rules::compile_filter(filter, &compile_context(&request)) {
         Ok(_) => Ok(()),
-        Err(error) => Err(format!("Invalid filter: {error}.")),
+        Err(error) => {
+            let text = error.to_string();
+            let text = text.trim_end_matches('.');
+            Err(match text.strip_prefix("invalid filter") {
+                Some(rest) => format!("Invalid filter{rest}."),
+                None => format!("Invalid filter: {text}."),
+            })
+        }
     }
 }
 
