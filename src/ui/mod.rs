@@ -9,6 +9,7 @@ pub mod assets;
 pub mod collections;
 pub mod datastar;
 pub mod login;
+pub mod logs;
 pub mod records;
 pub mod session;
 pub mod system;
@@ -37,6 +38,7 @@ pub fn configure(config: &mut web::ServiceConfig) {
                 .configure(collections::configure)
                 .configure(records::configure)
                 .configure(system::configure)
+                .configure(logs::configure)
                 .default_service(web::to(not_found)),
         );
 }

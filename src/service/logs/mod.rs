@@ -536,6 +536,30 @@ fn compile_log_filter(filter: &str) -> Option<SqlFragment> {
     }
 }
 
+/// Why `filter` is not a valid log filter, in words a user can act on (the admin UI shows
+/// it under its filter box); `Ok` when it compiles. The API answers PocketBase's generic
+/// message instead.
+pub fn check_log_filter(filter: &str) -> Result<(), String> {
+    if filter.trim().is_empty() {
+        return Ok(());
+    }
+    if !names_only_log_fields(filter) && rules::parse_filter(filter).is_ok() {
+        return Err("Log filters can't use @request.* or @collection.* fields.".into());
+    }
+    let request = RequestInfo::default();
+    match rules::compile_filter(filter, &compile_context(&request)) {
+        Ok(_) => Ok(()),
+        Err(error) => {
+            let text = error.to_string();
+            let text = text.trim_end_matches('.');
+            Err(match text.strip_prefix("invalid filter") {
+                Some(rest) => format!("Invalid filter{rest}."),
+                None => format!("Invalid filter: {text}."),
+            })
+        }
+    }
+}
+
 fn compile_context(request: &RequestInfo) -> CompileContext<'_> {
     CompileContext {
         collection: logs_collection(),

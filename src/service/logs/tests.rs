@@ -193,3 +193,19 @@ fn turning_logging_off_deletes_every_entry() {
         .expect("count");
     assert_eq!(count, 0);
 }
+
+#[test]
+fn filter_problems_are_told_in_words() {
+    assert_eq!(check_log_filter(""), Ok(()));
+    assert_eq!(check_log_filter("data.status >= 400 && level > 0"), Ok(()));
+    let unknown = check_log_filter("nope = 1").expect_err("unknown field");
+    assert!(unknown.starts_with("Invalid filter: "), "{unknown}");
+    assert!(unknown.contains("nope"), "{unknown}");
+    let broken = check_log_filter("data.status >=").expect_err("incomplete");
+    assert!(broken.starts_with("Invalid filter at position"), "{broken}");
+    assert!(broken.ends_with("end of the filter."), "{broken}");
+    assert_eq!(
+        check_log_filter("@request.auth.id != ''"),
+        Err("Log filters can't use @request.* or @collection.* fields.".into())
+    );
+}
