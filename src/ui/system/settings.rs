@@ -58,6 +58,8 @@ struct Spec {
 struct SectionSpec {
     key: &'static str,
     title: &'static str,
+    /// The save button's text.
+    save: &'static str,
     note: &'static str,
     fields: &'static [Spec],
 }
@@ -109,6 +111,7 @@ const NOT_USED_YET: &str = "Stored and validated as PocketBase does; lifebase do
 const SECTIONS: &[SectionSpec] = &[
     SectionSpec {
         key: "application",
+        save: "Save application",
         title: "Application",
         note: "",
         fields: &[
@@ -136,6 +139,7 @@ const SECTIONS: &[SectionSpec] = &[
     },
     SectionSpec {
         key: "mail",
+        save: "Save mail settings",
         title: "Mail (SMTP)",
         note: "When SMTP is disabled, emails are written to the server log instead of sent.",
         fields: &[
@@ -161,6 +165,7 @@ const SECTIONS: &[SectionSpec] = &[
     },
     SectionSpec {
         key: "rate-limits",
+        save: "Save rate limits",
         title: "Rate limits",
         note: "Labels are a tag (users:auth, *:create), an exact path (/api/batch, POST /api/batch) or a path prefix ending with / (/api/). Durations are in seconds.",
         fields: &[
@@ -175,6 +180,7 @@ const SECTIONS: &[SectionSpec] = &[
     },
     SectionSpec {
         key: "batch",
+        save: "Save batch settings",
         title: "Batch API",
         note: "",
         fields: &[
@@ -200,6 +206,7 @@ const SECTIONS: &[SectionSpec] = &[
     },
     SectionSpec {
         key: "trusted-proxy",
+        save: "Save trusted proxy",
         title: "Trusted proxy",
         note: "Only set these when the server runs behind a proxy you control: the headers are trusted to name the client IP.",
         fields: &[
@@ -219,6 +226,7 @@ const SECTIONS: &[SectionSpec] = &[
     },
     SectionSpec {
         key: "logs",
+        save: "Save log settings",
         title: "Logs",
         note: "",
         fields: &[
@@ -245,6 +253,7 @@ const SECTIONS: &[SectionSpec] = &[
     },
     SectionSpec {
         key: "superuser-ips",
+        save: "Save superuser IPs",
         title: "Superuser IPs",
         note: NOT_USED_YET,
         fields: &[help(
@@ -256,6 +265,7 @@ const SECTIONS: &[SectionSpec] = &[
     },
     SectionSpec {
         key: "file-storage",
+        save: "Save file storage",
         title: "File storage (S3)",
         note: NOT_USED_YET,
         fields: &[
@@ -274,6 +284,7 @@ const SECTIONS: &[SectionSpec] = &[
     },
     SectionSpec {
         key: "backups",
+        save: "Save backups",
         title: "Backups",
         note: NOT_USED_YET,
         fields: &[
@@ -343,6 +354,7 @@ pub struct RuleRow {
 pub struct SectionView {
     pub key: &'static str,
     pub title: &'static str,
+    pub save: &'static str,
     pub note: &'static str,
     pub fields: Vec<FieldView>,
     /// The rate limit rules (only in that section).
@@ -720,6 +732,7 @@ fn section_view(
     SectionView {
         key: section.key,
         title: section.title,
+        save: section.save,
         note: section.note,
         fields,
         rules,
