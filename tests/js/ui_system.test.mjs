@@ -116,6 +116,23 @@ test("superusers: add one, sign in as them elsewhere, delete them", { skip }, as
     await other.close();
     assert.deepEqual(otherErrors, []);
 
+    // Edit: the dialog comes filled in; a new email is saved and shown.
+    await row.getByRole("button", { name: "Edit helper@example.com" }).click();
+    const edit = page.getByRole("dialog", { name: "Edit superuser" });
+    await edit.waitFor();
+    assert.equal(await edit.getByLabel("Email").inputValue(), "helper@example.com");
+    await edit.getByLabel("Email").fill("helper2@example.com");
+    await edit.getByRole("button", { name: "Save changes" }).click();
+    await flash(page, "Superuser saved.").waitFor();
+    await edit.waitFor({ state: "hidden" });
+    await page.locator("#superusers-table tr", { hasText: "helper2@example.com" }).waitFor();
+    await page.getByRole("button", { name: "Edit helper2@example.com" }).click();
+    await edit.waitFor();
+    await edit.getByLabel("Email").fill("helper@example.com");
+    await edit.getByRole("button", { name: "Save changes" }).click();
+    await page.locator("#superusers-table tr", { hasText: "helper@example.com" }).waitFor();
+    await edit.waitFor({ state: "hidden" });
+
     // Deleting oneself is refused; deleting the new one works after a confirmation.
     page.once("dialog", (d) => d.accept());
     await page.getByRole("button", { name: `Delete ${server.email}` }).click();
