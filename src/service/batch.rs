@@ -375,6 +375,11 @@ fn execute(
         )
         .map_err(store_error)?
         .ok_or(ServiceError::NotFound)?;
+        if collection.is_superusers() && rows::count(conn, collection).map_err(store_error)? <= 1 {
+            return Err(ServiceError::BadRequest(
+                super::records::LAST_SUPERUSER.into(),
+            ));
+        }
         let mut changes = cascade_delete(conn, schema, collection, std::slice::from_ref(id)).map_err(|_| {
             ServiceError::BadRequest(
                 "Failed to delete record. Make sure that the record is not part of a required relation reference.".into(),

@@ -56,6 +56,8 @@ pub struct LoadedRecord {
 
 /// PocketBase's answer to writes on view collections.
 const UNSUPPORTED_COLLECTION: &str = "Unsupported collection type.";
+/// PocketBase's answer when a delete would leave no superuser.
+pub const LAST_SUPERUSER: &str = "You can't delete the only existing superuser";
 const SOMETHING_WENT_WRONG: &str = "Something went wrong while processing your request.";
 
 fn bad_request() -> ServiceError {
@@ -685,8 +687,13 @@ impl App {
         let events = self.events.clone();
         let changes = self
             .store
-            .write_then(
+            .write_or_rollback(
                 move |tx| {
+                    // PocketBase keeps at least one superuser; counted inside the
+                    // transaction, so two concurrent deletes cannot remove the last two.
+                    if collection.is_superusers() && rows::count(tx, &collection)? <= 1 {
+                        return Ok(Err(LAST_SUPERUSER));
+                    }
                     let mut changes = cascade_delete(tx, &schema, &collection, &ids)?;
                     rows::delete(tx, &collection, &ids[0])?;
                     changes.push(Change {
@@ -694,7 +701,7 @@ impl App {
                         collection,
                         record,
                     });
-                    Ok(changes)
+                    Ok(Ok(changes))
                 },
                 move |changes| events.publish(changes.clone()),
             )
@@ -704,7 +711,8 @@ impl App {
                     "Failed to delete record. Make sure that the record is not part of a required relation reference.".into(),
                 ),
                 other => other.into(),
-            })?;
+            })?
+            .map_err(|message| ServiceError::BadRequest(message.into()))?;
         self.remove_files(deleted_records(&changes)).await;
         Ok(())
     }

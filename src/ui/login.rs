@@ -20,14 +20,21 @@ const WRONG: &str = "Invalid email or password.";
 #[template(path = "ui/login.html")]
 struct LoginPage {
     app_name: String,
+    /// Why the last session ended, when a page said so (`?notice=`).
+    notice: &'static str,
     asset_version: &'static str,
     datastar_version: &'static str,
 }
 
 /// `GET /_/login`
-pub async fn page(app: web::Data<App>) -> Result<HttpResponse, PageError> {
+pub async fn page(req: HttpRequest, app: web::Data<App>) -> Result<HttpResponse, PageError> {
+    let notice = match req.query_string() {
+        "notice=credentials" => "Your email or password changed; sign in again.",
+        _ => "",
+    };
     super::page(&LoginPage {
         app_name: app.settings().meta.app_name.clone(),
+        notice,
         asset_version: assets::version(),
         datastar_version: datastar::CLIENT_VERSION,
     })
