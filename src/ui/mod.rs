@@ -22,10 +22,16 @@ use crate::service::{App, ServiceError};
 use datastar::Events;
 use session::Admin;
 
+/// The sessions' state (the CSRF key), one per process: the route table is built once per
+/// worker thread, and a key per worker would refuse a page's token whenever a request
+/// lands on another worker's connection.
+static SESSIONS: std::sync::LazyLock<web::Data<session::Sessions>> =
+    std::sync::LazyLock::new(|| web::Data::new(session::Sessions::default()));
+
 /// The route table of the admin UI.
 pub fn configure(config: &mut web::ServiceConfig) {
     config
-        .app_data(web::Data::new(session::Sessions::default()))
+        .app_data(SESSIONS.clone())
         .service(web::resource("/_").route(web::get().to(to_root)))
         .service(
             web::scope("/_")
