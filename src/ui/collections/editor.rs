@@ -118,7 +118,9 @@ pub(crate) async fn page_for(
     query: web::Query<HashMap<String, String>>,
 ) -> Result<HttpResponse, PageError> {
     let superuser = admin.ctx.auth.require_superuser()?;
-    let collection = app.view_collection(&superuser, &path)?;
+    let collection = app
+        .view_collection(&superuser, &path)
+        .map_err(|_| PageError::NotFound)?;
     let editor = Editor::new(&app, Draft::from_collection(&collection));
     page(&EditorPage {
         chrome: Chrome::new(&app, &admin, &collection.name),
