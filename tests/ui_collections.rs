@@ -264,7 +264,10 @@ fn the_editor_needs_a_session_and_the_csrf_token() {
     let resp = ui.send(
         "POST",
         "/_/collections/users/truncate",
-        &[("X-CSRF-Token", &ui.csrf), ("Origin", "http://evil.example")],
+        &[
+            ("X-CSRF-Token", &ui.csrf),
+            ("Origin", "http://evil.example"),
+        ],
         None,
     );
     assert_eq!(resp.status, 403);
@@ -352,18 +355,34 @@ fn a_new_collection_with_several_field_types_and_a_rule() {
     set(&mut pairs, &format!("fields.{tags}.maxSelect"), "3");
     let mut pairs = add_field(&ui, base, &pairs, "relation", "author");
     let author = field_index(&pairs, "author");
-    set(&mut pairs, &format!("fields.{author}.collectionId"), "_pb_users_auth_");
+    set(
+        &mut pairs,
+        &format!("fields.{author}.collectionId"),
+        "_pb_users_auth_",
+    );
     set(&mut pairs, &format!("fields.{author}.cascadeDelete"), "on");
     let mut pairs = add_field(&ui, base, &pairs, "email", "contact");
     let contact = field_index(&pairs, "contact");
-    set(&mut pairs, &format!("fields.{contact}.onlyDomains"), "example.com, example.org");
+    set(
+        &mut pairs,
+        &format!("fields.{contact}.onlyDomains"),
+        "example.com, example.org",
+    );
     let pairs = add_field(&ui, base, &pairs, "url", "link");
     let mut pairs = add_field(&ui, base, &pairs, "date", "due");
     let due = field_index(&pairs, "due");
-    set(&mut pairs, &format!("fields.{due}.min"), "2024-01-01 00:00:00.000Z");
+    set(
+        &mut pairs,
+        &format!("fields.{due}.min"),
+        "2024-01-01 00:00:00.000Z",
+    );
     let mut pairs = add_field(&ui, base, &pairs, "file", "cover");
     let cover = field_index(&pairs, "cover");
-    set(&mut pairs, &format!("fields.{cover}.mimeTypes"), "image/png, image/jpeg");
+    set(
+        &mut pairs,
+        &format!("fields.{cover}.mimeTypes"),
+        "image/png, image/jpeg",
+    );
     set(&mut pairs, &format!("fields.{cover}.thumbs"), "100x100");
     set(&mut pairs, &format!("fields.{cover}.protected"), "on");
     let mut pairs = add_field(&ui, base, &pairs, "json", "meta");
@@ -427,9 +446,16 @@ fn a_new_collection_with_several_field_types_and_a_rule() {
     assert!(flash.contains("Failed to create collection."), "{flash}");
     assert!(flash.contains("listRule"), "{flash}");
     // Nothing was created.
-    assert_eq!(server.get("/api/collections/posts", Auth::Superuser).status, 404);
+    assert_eq!(
+        server.get("/api/collections/posts", Auth::Superuser).status,
+        404
+    );
 
-    set(&mut pairs, &format!("fields.{tags}.values"), "news, tech,  , life");
+    set(
+        &mut pairs,
+        &format!("fields.{tags}.values"),
+        "news, tech,  , life",
+    );
     set(&mut pairs, "listRule", "published = true && views > 10");
     let saved = submit(&ui, &format!("{base}/save"), &pairs);
     assert_eq!(
@@ -446,8 +472,22 @@ fn a_new_collection_with_several_field_types_and_a_rule() {
     assert_eq!(
         field_names(&posts),
         [
-            "id", "created", "updated", "title", "body", "views", "published", "tags", "author",
-            "contact", "link", "due", "cover", "meta", "place", "touched"
+            "id",
+            "created",
+            "updated",
+            "title",
+            "body",
+            "views",
+            "published",
+            "tags",
+            "author",
+            "contact",
+            "link",
+            "due",
+            "cover",
+            "meta",
+            "place",
+            "touched"
         ]
     );
     assert_eq!(field(&posts, "title")["required"], true);
@@ -456,7 +496,10 @@ fn a_new_collection_with_several_field_types_and_a_rule() {
     assert_eq!(field(&posts, "views")["min"], 0);
     assert!(field(&posts, "views")["max"].is_null());
     assert_eq!(field(&posts, "views")["onlyInt"], true);
-    assert_eq!(field(&posts, "tags")["values"], json!(["news", "tech", "life"]));
+    assert_eq!(
+        field(&posts, "tags")["values"],
+        json!(["news", "tech", "life"])
+    );
     assert_eq!(field(&posts, "tags")["maxSelect"], 3);
     assert_eq!(field(&posts, "author")["collectionId"], "_pb_users_auth_");
     assert_eq!(field(&posts, "author")["cascadeDelete"], true);
@@ -466,7 +509,10 @@ fn a_new_collection_with_several_field_types_and_a_rule() {
         json!(["example.com", "example.org"])
     );
     assert_eq!(field(&posts, "due")["min"], "2024-01-01 00:00:00.000Z");
-    assert_eq!(field(&posts, "cover")["mimeTypes"], json!(["image/png", "image/jpeg"]));
+    assert_eq!(
+        field(&posts, "cover")["mimeTypes"],
+        json!(["image/png", "image/jpeg"])
+    );
     assert_eq!(field(&posts, "cover")["thumbs"], json!(["100x100"]));
     assert_eq!(field(&posts, "cover")["protected"], true);
     assert_eq!(field(&posts, "meta")["maxSize"], 2000);
@@ -480,7 +526,10 @@ fn a_new_collection_with_several_field_types_and_a_rule() {
     assert!(page.text.contains("href=\"/_/collections/posts\""));
     // The form reads back what was saved.
     let pairs = form_of(&page.text);
-    assert_eq!(get(&pairs, &format!("fields.{tags}.values")), "news, tech, life");
+    assert_eq!(
+        get(&pairs, &format!("fields.{tags}.values")),
+        "news, tech, life"
+    );
     assert_eq!(
         get(&pairs, &format!("fields.{author}.collectionId")),
         "_pb_users_auth_"
@@ -565,7 +614,11 @@ fn rename_reorder_and_remove_fields() {
     let mut pairs = form_of(&ui.page(base).text);
     let body = field_index(&pairs, "body");
     let body_key = get(&pairs, &format!("fields.{body}._key")).to_owned();
-    let moved = submit(&ui, &format!("{base}/move-field?index={body}&by=up"), &pairs);
+    let moved = submit(
+        &ui,
+        &format!("{base}/move-field?index={body}&by=up"),
+        &pairs,
+    );
     assert!(
         moved.scripts()[0].contains(&format!("\"field-{body_key}-up\"")),
         "the moved button keeps the focus: {:?}",
@@ -596,7 +649,10 @@ fn rename_reorder_and_remove_fields() {
         ),
         "{dialog}"
     );
-    assert!(dialog.contains("remove-field?index=1&#38;confirmed=1"), "{dialog}");
+    assert!(
+        dialog.contains("remove-field?index=1&#38;confirmed=1"),
+        "{dialog}"
+    );
     assert_eq!(
         asked.scripts(),
         ["document.getElementById('confirm-dialog')?.showModal()".to_string()]
@@ -658,15 +714,28 @@ fn indexes_are_added_and_their_errors_shown() {
     );
     assert!(text.contains("aria-describedby=\"index-0-error\""));
     assert!(flashes(&saved).contains("indexes.0"));
-    set(&mut pairs, "indexes.0", "CREATE UNIQUE INDEX idx_title ON posts (nope)");
+    set(
+        &mut pairs,
+        "indexes.0",
+        "CREATE UNIQUE INDEX idx_title ON posts (nope)",
+    );
     let text = submit(&ui, &format!("{base}/save"), &pairs).fragments();
     assert!(text.contains("Unknown index column nope."), "{text}");
-    set(&mut pairs, "indexes.0", "CREATE UNIQUE INDEX idx_title ON posts (title)");
+    set(
+        &mut pairs,
+        "indexes.0",
+        "CREATE UNIQUE INDEX idx_title ON posts (title)",
+    );
     let saved = submit(&ui, &format!("{base}/save"), &pairs);
     assert_eq!(saved.scripts().len(), 1, "{}", saved.text);
     let posts = collection(&server, "posts");
     assert_eq!(posts["indexes"].as_array().map(Vec::len), Some(1));
-    assert!(posts["indexes"][0].as_str().unwrap_or_default().contains("idx_title"));
+    assert!(
+        posts["indexes"][0]
+            .as_str()
+            .unwrap_or_default()
+            .contains("idx_title")
+    );
     // A duplicate now breaks the unique index: the store's refusal shows too.
     server.must(
         "PATCH",
@@ -708,7 +777,10 @@ fn view_collections_show_the_query_error_then_infer_fields() {
     let text = retyped.fragments();
     assert!(text.contains("name=\"viewQuery\""), "{text}");
     assert!(!text.contains("id=\"field-list\""));
-    assert!(!text.contains("name=\"createRule\""), "views have list/view rules only");
+    assert!(
+        !text.contains("name=\"createRule\""),
+        "views have list/view rules only"
+    );
     let mut pairs = form_of(&text);
     assert_eq!(get(&pairs, "name"), "titles");
     set(&mut pairs, "viewQuery", "SELECT id, title FROM nowhere");
@@ -720,13 +792,20 @@ fn view_collections_show_the_query_error_then_infer_fields() {
     );
     set(&mut pairs, "viewQuery", "SELECT title FROM posts");
     let text = submit(&ui, "/_/collections/new/save", &pairs).fragments();
-    assert!(text.contains("The view query must return an id column."), "{text}");
+    assert!(
+        text.contains("The view query must return an id column."),
+        "{text}"
+    );
     // A rule on the view's inferred field checks live.
     set(&mut pairs, "viewQuery", "SELECT id, title FROM posts");
     unset(&mut pairs, "listRule.null");
     set(&mut pairs, "listRule", "title != ''");
     let check = submit(&ui, "/_/collections/new/check-rule?rule=listRule", &pairs);
-    assert!(check.fragments().contains("✓ Valid rule."), "{}", check.text);
+    assert!(
+        check.fragments().contains("✓ Valid rule."),
+        "{}",
+        check.text
+    );
     let saved = submit(&ui, "/_/collections/new/save", &pairs);
     assert_eq!(
         saved.scripts(),
@@ -738,7 +817,10 @@ fn view_collections_show_the_query_error_then_infer_fields() {
     assert_eq!(view["type"], "view");
     assert_eq!(field_names(&view), ["id", "title"]);
     let page = ui.page("/_/collections/titles/schema");
-    assert!(page.text.contains("<code>title</code>"), "inferred fields are listed");
+    assert!(
+        page.text.contains("<code>title</code>"),
+        "inferred fields are listed"
+    );
     // Views are not truncated.
     assert!(!page.text.contains("/_/collections/titles/truncate"));
 }
@@ -762,7 +844,10 @@ fn delete_and_truncate_are_confirmed_with_the_records_lost() {
     assert!(dialog.contains("<dialog id=\"confirm-dialog\" aria-labelledby=\"confirm-title\""));
     let done = ui.action("POST", "/_/collections/posts/truncate?from=list", json!({}));
     let text = done.text.clone();
-    assert!(text.contains("event: datastar-remove-fragments\ndata: selector #confirm-dialog"), "{text}");
+    assert!(
+        text.contains("event: datastar-remove-fragments\ndata: selector #confirm-dialog"),
+        "{text}"
+    );
     assert!(done.fragments().contains("<tr id=\"collection-posts\">"));
     assert!(done.fragments().contains("<td class=\"count\">0</td>"));
     assert!(flashes(&done).contains("Deleted 2 records of posts."));
@@ -791,7 +876,11 @@ fn delete_and_truncate_are_confirmed_with_the_records_lost() {
     );
     let refused = ui.action("POST", "/_/collections/posts/delete", json!({}));
     assert!(refused.scripts().is_empty());
-    assert!(flashes(&refused).contains("comments.post"), "{}", refused.text);
+    assert!(
+        flashes(&refused).contains("comments.post"),
+        "{}",
+        refused.text
+    );
 
     let asked = ui.action("GET", "/_/collections/comments/delete", json!({}));
     assert!(
@@ -812,9 +901,17 @@ fn delete_and_truncate_are_confirmed_with_the_records_lost() {
         done.scripts(),
         ["window.location.assign(\"/_/collections?deleted=comments\")".to_string()]
     );
-    assert_eq!(server.get("/api/collections/comments", Auth::Superuser).status, 404);
+    assert_eq!(
+        server
+            .get("/api/collections/comments", Auth::Superuser)
+            .status,
+        404
+    );
     let page = ui.page("/_/collections?deleted=comments");
-    assert!(page.text.contains("Collection <code>comments</code> deleted."));
+    assert!(
+        page.text
+            .contains("Collection <code>comments</code> deleted.")
+    );
     assert!(!page.text.contains("href=\"/_/collections/comments\""));
     // Hostile text in the notice is not echoed.
     let page = ui.page("/_/collections?deleted=%3Cscript%3E");
@@ -826,7 +923,12 @@ fn delete_and_truncate_are_confirmed_with_the_records_lost() {
     assert!(flashes(&resp).contains("System collections cannot be deleted."));
     let resp = ui.action("POST", "/_/collections/_superusers/delete", json!({}));
     assert!(flashes(&resp).contains("System collections cannot be deleted."));
-    assert_eq!(server.get("/api/collections/_superusers", Auth::Superuser).status, 200);
+    assert_eq!(
+        server
+            .get("/api/collections/_superusers", Auth::Superuser)
+            .status,
+        200
+    );
 }
 
 #[test]
@@ -869,10 +971,21 @@ fn auth_options_are_edited_and_the_rest_kept() {
     assert_eq!(after["otp"]["enabled"], true);
     assert_eq!(after["otp"]["length"], 6);
     assert_eq!(after["otp"]["duration"], 180);
-    assert_eq!(after["passwordAuth"]["identityFields"], json!(["email", "name"]));
+    assert_eq!(
+        after["passwordAuth"]["identityFields"],
+        json!(["email", "name"])
+    );
     assert_eq!(after["manageRule"], "@request.auth.id != ''");
     // What the editor does not show is kept.
-    for key in ["otp", "mfa", "oauth2", "verificationTemplate", "resetPasswordTemplate", "authAlert", "fileToken"] {
+    for key in [
+        "otp",
+        "mfa",
+        "oauth2",
+        "verificationTemplate",
+        "resetPasswordTemplate",
+        "authAlert",
+        "fileToken",
+    ] {
         for (inner, value) in before[key].as_object().expect(key) {
             if key == "otp" && matches!(inner.as_str(), "enabled" | "length") {
                 continue;
@@ -924,7 +1037,10 @@ fn posts_a_multipart_form() {
         "{}",
         resp.text
     );
-    assert_eq!(field_names(&collection(&server, "notes")), ["id", "created", "updated"]);
+    assert_eq!(
+        field_names(&collection(&server, "notes")),
+        ["id", "created", "updated"]
+    );
     // Garbage is an error message, not a crash.
     let resp = ui.send(
         "POST",
@@ -936,5 +1052,9 @@ fn posts_a_multipart_form() {
         )),
     );
     assert_eq!(resp.status, 200);
-    assert!(flashes(&resp).contains("could not be read"), "{}", resp.text);
+    assert!(
+        flashes(&resp).contains("could not be read"),
+        "{}",
+        resp.text
+    );
 }

@@ -64,7 +64,12 @@ const OPTIONS: &[(&str, &str, &str, Input)] = &[
     ("text", "min", "Min length", Input::Int),
     ("text", "max", "Max length", Input::Int),
     ("text", "pattern", "Validation pattern (regex)", Input::Text),
-    ("text", "autogeneratePattern", "Autogenerate pattern", Input::Text),
+    (
+        "text",
+        "autogeneratePattern",
+        "Autogenerate pattern",
+        Input::Text,
+    ),
     ("editor", "maxSize", "Max size (bytes)", Input::Int),
     ("editor", "convertURLs", "Convert URLs", Input::Bool),
     ("number", "min", "Min", Input::Number),
@@ -92,7 +97,12 @@ const OPTIONS: &[(&str, &str, &str, Input)] = &[
     ("relation", "maxSelect", "Max select", Input::Int),
     ("password", "min", "Min length", Input::Int),
     ("password", "max", "Max length", Input::Int),
-    ("password", "pattern", "Validation pattern (regex)", Input::Text),
+    (
+        "password",
+        "pattern",
+        "Validation pattern (regex)",
+        Input::Text,
+    ),
     ("password", "cost", "Bcrypt cost", Input::Int),
 ];
 
@@ -116,10 +126,18 @@ const AUTH_OPTIONS: &[(&str, &str, Input)] = &[
         "Identity fields (comma-separated)",
         Input::List,
     ),
-    ("otp.enabled", "One-time password (OTP) enabled", Input::Bool),
+    (
+        "otp.enabled",
+        "One-time password (OTP) enabled",
+        Input::Bool,
+    ),
     ("otp.duration", "OTP duration (seconds)", Input::Int),
     ("otp.length", "OTP length", Input::Int),
-    ("authToken.duration", "Auth token duration (seconds)", Input::Int),
+    (
+        "authToken.duration",
+        "Auth token duration (seconds)",
+        Input::Int,
+    ),
 ];
 
 /// One option input of a field.
@@ -427,11 +445,9 @@ impl Draft {
             AUTH_OPTIONS
                 .iter()
                 .map(|&(key, label, input)| {
-                    let value = key
-                        .split_once('.')
-                        .and_then(|(section, name)| {
-                            collection.auth_options.get(section)?.get(name)
-                        });
+                    let value = key.split_once('.').and_then(|(section, name)| {
+                        collection.auth_options.get(section)?.get(name)
+                    });
                     DraftAuthOption {
                         key,
                         label,
@@ -778,9 +794,7 @@ impl Draft {
         if self.is_view() {
             map.insert("viewQuery".into(), json!(self.view_query));
         } else {
-            let template = self
-                .is_new()
-                .then(|| Collection::new("", self.kind));
+            let template = self.is_new().then(|| Collection::new("", self.kind));
             let fields: Vec<Value> = self
                 .fields
                 .iter()
@@ -947,7 +961,5 @@ fn rule_label(key: &str) -> &'static str {
 
 /// A key usable in element ids and scripts: `[A-Za-z0-9_]{1,64}`.
 pub(crate) fn is_key(key: &str) -> bool {
-    !key.is_empty()
-        && key.len() <= 64
-        && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+    !key.is_empty() && key.len() <= 64 && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
 }

@@ -170,7 +170,9 @@ async fn act(
 ) -> Result<Events, ActionError> {
     let superuser = admin.ctx.auth.require_superuser()?;
     let mut draft = Draft::from_form(form, original.clone());
-    let index = query.get("index").and_then(|index| index.parse::<usize>().ok());
+    let index = query
+        .get("index")
+        .and_then(|index| index.parse::<usize>().ok());
     let mut focus: Option<String> = None;
     match op {
         "add-field" => {
@@ -194,7 +196,9 @@ async fn act(
         "move-field" => {
             let by = query.get("by").map(String::as_str);
             let Some(from) = index.filter(|at| *at < draft.fields.len()) else {
-                return Err(ActionError::Invalid("That field is no longer there.".into()));
+                return Err(ActionError::Invalid(
+                    "That field is no longer there.".into(),
+                ));
             };
             let to = match by {
                 Some("up") if from > 0 => from - 1,
@@ -208,11 +212,15 @@ async fn act(
         }
         "remove-field" => {
             let Some(at) = index.filter(|at| *at < draft.fields.len()) else {
-                return Err(ActionError::Invalid("That field is no longer there.".into()));
+                return Err(ActionError::Invalid(
+                    "That field is no longer there.".into(),
+                ));
             };
             let field = &draft.fields[at];
             if field.system {
-                return Err(ActionError::Invalid("System fields cannot be removed.".into()));
+                return Err(ActionError::Invalid(
+                    "System fields cannot be removed.".into(),
+                ));
             }
             if field.stored && !query.contains_key("confirmed") {
                 let collection = original
@@ -256,12 +264,16 @@ async fn act(
                 ));
             }
             let sql = draft.index_template();
-            draft.indexes.push(super::draft::DraftIndex { sql, error: None });
+            draft
+                .indexes
+                .push(super::draft::DraftIndex { sql, error: None });
             focus = Some(format!("index-{}", draft.indexes.len() - 1));
         }
         "remove-index" => {
             let Some(at) = index.filter(|at| *at < draft.indexes.len()) else {
-                return Err(ActionError::Invalid("That index is no longer there.".into()));
+                return Err(ActionError::Invalid(
+                    "That index is no longer there.".into(),
+                ));
             };
             draft.indexes.remove(at);
             focus = Some("add-index".into());
@@ -407,4 +419,3 @@ impl RuleStatus {
 pub(crate) fn plural<'a>(count: i64, one: &'a str, many: &'a str) -> &'a str {
     if count == 1 { one } else { many }
 }
-

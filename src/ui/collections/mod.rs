@@ -172,7 +172,10 @@ async fn confirm_delete(
             "System collections cannot be deleted.".into(),
         ));
     }
-    let mut message = vec![Part::text("Delete collection "), Part::code(&collection.name)];
+    let mut message = vec![
+        Part::text("Delete collection "),
+        Part::code(&collection.name),
+    ];
     if collection.is_view() {
         message.push(Part::text(" (a view; no records are stored)?"));
     } else {

@@ -63,7 +63,10 @@ fn a_stored_collection_round_trips_through_the_form() {
     assert_eq!(fields[2]["type"], "bool");
     assert_eq!(json["listRule"], "headline != ''");
     assert!(json["viewRule"].is_null());
-    assert_eq!(json["indexes"][0], "CREATE INDEX idx ON articles (headline)");
+    assert_eq!(
+        json["indexes"][0],
+        "CREATE INDEX idx ON articles (headline)"
+    );
     // The lenient form leaves the bad number out.
     assert!(draft.to_lenient_json()["fields"][1].get("max").is_none());
 }
@@ -74,7 +77,16 @@ fn a_new_collection_starts_with_its_system_fields() {
     let names: Vec<&str> = draft.fields.iter().map(|f| f.name.as_str()).collect();
     assert_eq!(
         names,
-        ["id", "password", "tokenKey", "email", "emailVisibility", "verified", "created", "updated"]
+        [
+            "id",
+            "password",
+            "tokenKey",
+            "email",
+            "emailVisibility",
+            "verified",
+            "created",
+            "updated"
+        ]
     );
     let mut draft = draft;
     draft.name = "members".into();
@@ -82,7 +94,10 @@ fn a_new_collection_starts_with_its_system_fields() {
     assert!(problems.is_empty(), "{problems:?}");
     assert_eq!(json["type"], "auth");
     assert_eq!(json["passwordAuth"]["identityFields"], json!(["email"]));
-    assert_eq!(json["fields"][1]["min"], 8, "the password field as the template has it");
+    assert_eq!(
+        json["fields"][1]["min"], 8,
+        "the password field as the template has it"
+    );
     let collection = Collection::from_json(&json, None).expect("parses");
     assert_eq!(collection.fields.len(), 8);
     draft.retype(CollectionKind::Base);
@@ -110,11 +125,19 @@ fn errors_land_next_to_their_inputs() {
     draft.attach_errors(&flatten_errors(&errors));
     assert_eq!(draft.name_error.as_deref(), Some("Cannot be blank."));
     assert_eq!(draft.fields[1].name_error.as_deref(), Some("Bad name."));
-    let max = draft.fields[1].options.iter().find(|o| o.key == "max").expect("max");
+    let max = draft.fields[1]
+        .options
+        .iter()
+        .find(|o| o.key == "max")
+        .expect("max");
     assert_eq!(max.error.as_deref(), Some("Bad max."));
     assert_eq!(draft.fields[1].errors, ["id: Bad id."]);
     assert_eq!(draft.indexes[0].error.as_deref(), Some("Bad index."));
-    let list = draft.rules.iter().find(|r| r.key == "listRule").expect("rule");
+    let list = draft
+        .rules
+        .iter()
+        .find(|r| r.key == "listRule")
+        .expect("rule");
     assert_eq!(list.error.as_deref(), Some("Bad rule."));
     assert_eq!(draft.errors, ["type: Bad type."]);
 }
