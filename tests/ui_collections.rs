@@ -544,6 +544,18 @@ fn a_new_collection_with_several_field_types_and_a_rule() {
         "{text}"
     );
     assert!(text.contains("aria-invalid=\"true\" aria-describedby=\"collection-name-error\""));
+    // Hostile names are escaped wherever they are shown back.
+    set(&mut pairs, "name", "<script>alert(1)</script>");
+    set(&mut pairs, "fields.1.name", "\"><img src=x>");
+    let text = submit(&ui, "/_/collections/new/save", &pairs).fragments();
+    assert!(!text.contains("<script>alert"), "{text}");
+    assert!(!text.contains("<img src=x>"), "{text}");
+    assert!(
+        text.contains("value=\"&#60;script&#62;alert(1)&#60;/script&#62;\"")
+            || text.contains("&lt;script&gt;"),
+        "{text}"
+    );
+    assert!(text.contains("id=\"collection-name-error\""), "{text}");
 }
 
 /// Creates `posts` (title, body) over the REST API with two records.
