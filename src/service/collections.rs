@@ -532,6 +532,63 @@ impl App {
         }
     }
 
+    /// The number of records of one collection (for the admin UI's confirmations).
+    pub async fn count_records(
+        &self,
+        _superuser: &Superuser<'_>,
+        id_or_name: &str,
+    ) -> ServiceResult<i64> {
+        let collection = self
+            .schema()
+            .by_id_or_name(id_or_name)
+            .cloned()
+            .ok_or(ServiceError::NotFound)?;
+        Ok(self
+            .store
+            .read(move |conn| records::count(conn, &collection))
+            .await?)
+    }
+
+    /// Checks the API rules of a collection as it is being edited (the admin UI's live
+    /// check). `draft` is the JSON a create (`existing` is `None`) or an update of
+    /// `existing` would send; its rules are compiled exactly as `create_collection` and
+    /// `update_collection` compile them, against the draft's own fields (a view's fields
+    /// inferred from its query when the query runs). The answer holds one error per
+    /// failing rule, keyed like theirs (`listRule`...); a draft that does not parse is a
+    /// validation error.
+    pub async fn check_collection_rules(
+        &self,
+        _superuser: &Superuser<'_>,
+        existing: Option<&str>,
+        draft: &Value,
+    ) -> ServiceResult<FieldErrors> {
+        let schema = self.schema();
+        let old = match existing {
+            Some(id_or_name) => Some(
+                schema
+                    .by_id_or_name(id_or_name)
+                    .cloned()
+                    .ok_or(ServiceError::NotFound)?,
+            ),
+            None => None,
+        };
+        let mut collection = Collection::from_json(draft, old.as_deref())
+            .map_err(|errors| validation("The collection draft is invalid.", errors))?;
+        if !crate::core::collection::is_valid_identifier(&collection.name) {
+            // Rules do not depend on the name; a draft may not have a usable one yet.
+            collection.name = "_lb_draft".into();
+        }
+        if collection.is_view() {
+            let fallback = collection.clone();
+            collection = self
+                .prepare_view(collection, &schema)
+                .await
+                .unwrap_or(fallback);
+        }
+        let target = schema.with(collection.clone());
+        Ok(check_rules(&collection, &target))
+    }
+
     /// Record counts of every collection (for the admin UI).
     pub async fn collection_counts(&self) -> ServiceResult<Map<String, Value>> {
         let schema = self.schema();
