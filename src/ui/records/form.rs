@@ -258,9 +258,7 @@ fn record_form(app: &App, table: &Table, record: Option<&Value>) -> RecordForm {
                 input.input = "relation";
                 input.multiple = field.kind.is_multiple();
                 let target = schema.by_id(collection_id);
-                input.target = target
-                    .map(|target| target.name.clone())
-                    .unwrap_or_default();
+                input.target = target.map(|target| target.name.clone()).unwrap_or_default();
                 input.picker_url = format!("{}/relation/{}", table.base, field.name);
                 let expanded = record
                     .and_then(|record| record.get("expand"))
@@ -269,11 +267,9 @@ fn record_form(app: &App, table: &Table, record: Option<&Value>) -> RecordForm {
                     .into_iter()
                     .map(|id| {
                         let label = match (expanded, target) {
-                            (Some(expanded), Some(target)) => {
-                                find_record(expanded, &id)
-                                    .map(|item| record_label(target, item))
-                                    .unwrap_or_default()
-                            }
+                            (Some(expanded), Some(target)) => find_record(expanded, &id)
+                                .map(|item| record_label(target, item))
+                                .unwrap_or_default(),
                             _ => String::new(),
                         };
                         Chip::new(&field.name, &id, label)
@@ -395,7 +391,9 @@ fn body_from_form(
         match &field.kind {
             FieldKind::Autodate { .. } | FieldKind::Password { .. } => {}
             FieldKind::Bool => {
-                let on = form.values(name).any(|value| value == "true" || value == "on");
+                let on = form
+                    .values(name)
+                    .any(|value| value == "true" || value == "on");
                 body.insert(name.into(), Value::Bool(on));
             }
             FieldKind::Select { .. } | FieldKind::Relation { .. } => {
@@ -839,7 +837,12 @@ pub(super) async fn cell_editor(
     writable(&table)?;
     let field = cell_target(&table, &field_name)?;
     let record = app
-        .view_record(&admin.ctx, &table.collection.name, &id, ShapeParams::default())
+        .view_record(
+            &admin.ctx,
+            &table.collection.name,
+            &id,
+            ShapeParams::default(),
+        )
         .await?;
     let editor = cell_editor_for(&table, &id, field, &record);
     let html = fragment(&editor)?;
@@ -925,11 +928,7 @@ pub(super) async fn cell_save(
                     .unwrap_or_else(|| user_message(&error).unwrap_or_default());
             }
             let html = fragment(&editor)?;
-            Ok(Events::new().fragments_into(
-                &id_selector(&editor.dom_id),
-                Merge::Outer,
-                &html,
-            ))
+            Ok(Events::new().fragments_into(&id_selector(&editor.dom_id), Merge::Outer, &html))
         }
         Err(error) => Err(error.into()),
     }
@@ -949,7 +948,11 @@ struct PickerItem {
     url: String,
 }
 
-fn relation_target(app: &App, table: &Table, field: &str) -> Result<(Field, std::sync::Arc<Collection>), ActionError> {
+fn relation_target(
+    app: &App,
+    table: &Table,
+    field: &str,
+) -> Result<(Field, std::sync::Arc<Collection>), ActionError> {
     let field = table
         .collection
         .field(field)
@@ -975,7 +978,10 @@ pub(super) async fn relation_options(
     let (field, target) = relation_target(&app, &table, &field_name)?;
     let query: HashMap<String, String> =
         serde_urlencoded::from_str(req.query_string()).unwrap_or_default();
-    let search = query.get("search").map(|text| text.trim()).unwrap_or_default();
+    let search = query
+        .get("search")
+        .map(|text| text.trim())
+        .unwrap_or_default();
     let filter = search_filter(&target, search);
     let list = app
         .list_records(

@@ -131,13 +131,7 @@ async fn changed(
         return Some(Events::new().remove(&selector));
     }
     let found = app
-        .records_matching(
-            ctx,
-            &table.collection.name,
-            vec![id],
-            filter,
-            &table.expand,
-        )
+        .records_matching(ctx, &table.collection.name, vec![id], filter, &table.expand)
         .await;
     let record = match found {
         Ok(mut found) => found.pop(),

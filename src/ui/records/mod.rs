@@ -31,7 +31,10 @@ pub fn configure(config: &mut web::ServiceConfig) {
     config
         .route("/collections/{name}", web::get().to(index))
         .route("/collections/{name}/records/rows", web::get().to(rows))
-        .route("/collections/{name}/records/live", web::get().to(live::live))
+        .route(
+            "/collections/{name}/records/live",
+            web::get().to(live::live),
+        )
         .route(
             "/collections/{name}/records/bulk-delete",
             web::post().to(bulk_delete),
@@ -58,7 +61,10 @@ pub fn configure(config: &mut web::ServiceConfig) {
             "/collections/{name}/records/{id}/cell/{field}/view",
             web::get().to(form::cell_view),
         )
-        .route("/collections/{name}/records/{id}", web::get().to(form::edit))
+        .route(
+            "/collections/{name}/records/{id}",
+            web::get().to(form::edit),
+        )
         .route(
             "/collections/{name}/records/{id}",
             web::post().to(form::update),
@@ -215,7 +221,9 @@ async fn index(
     admin: Admin,
     path: web::Path<String>,
 ) -> Result<HttpResponse, PageError> {
-    let collection = app.collection(&path.into_inner())?;
+    let collection = app
+        .collection(&path.into_inner())
+        .map_err(|_| PageError::NotFound)?;
     let view = View::from_signals(&Map::new(), &collection);
     let table = Table::new(&app.schema(), collection, &view.sort);
     let (rows, total, more) = load_page(&app, &admin.ctx, &table, &view, 1).await?;
@@ -321,7 +329,9 @@ async fn bulk_delete(
     let form = form::read_form(&req, payload).await?;
     let ids: Vec<String> = form.values("ids").map(str::to_owned).collect();
     if ids.is_empty() {
-        return Err(ActionError::Invalid("Select records to delete first.".into()));
+        return Err(ActionError::Invalid(
+            "Select records to delete first.".into(),
+        ));
     }
     let mut events = Events::new();
     let mut deleted = 0;

@@ -125,7 +125,9 @@ impl Table {
             FieldKind::Bool => cell.flag = Some(value.as_bool().unwrap_or(false)),
             FieldKind::Select { .. } => cell.chips = strings(value),
             FieldKind::Relation { .. } => {
-                let expanded = record.get("expand").and_then(|expand| expand.get(&field.name));
+                let expanded = record
+                    .get("expand")
+                    .and_then(|expand| expand.get(&field.name));
                 let target = self.targets.get(&field.name);
                 cell.relations = strings(value)
                     .into_iter()
@@ -284,7 +286,11 @@ pub(super) fn record_label(collection: &Collection, record: &Value) -> String {
         .filter_map(|field| record.get(&field.name))
         .map(|value| match value {
             Value::String(text) => text.clone(),
-            Value::Array(items) => items.iter().map(display_scalar).collect::<Vec<_>>().join(", "),
+            Value::Array(items) => items
+                .iter()
+                .map(display_scalar)
+                .collect::<Vec<_>>()
+                .join(", "),
             Value::Null => String::new(),
             other => other.to_string(),
         })
