@@ -246,7 +246,7 @@ fn flash_with_class(events: Events, message: &str, class: &str) -> Events {
         "#flash",
         datastar::Merge::Append,
         &format!(
-            "<div class=\"{class}\" role=\"{role}\" data-on-load=\"setTimeout(() => el.remove(), 6000)\">{}</div>",
+            "<div class=\"{class}\" role=\"{role}\" data-on-load=\"setTimeout(() => ctx.el.remove(), 6000)\">{}</div>",
             escape(message)
         ),
     )

@@ -104,10 +104,47 @@ impl Events {
     /// without a target is an error in the client). Sent as a script that checks for the
     /// target and then hands the client the same merge event `fragments_into` would.
     pub fn fragments_if_present(self, selector: &str, html: &str) -> Self {
-        let selector_json = Value::String(selector.to_owned()).to_string();
-        let args = serde_json::json!({"selector": selector, "fragments": html});
+        self.conditional_fragments(
+            &format!("document.querySelector({})", json_string(selector)),
+            selector,
+            Merge::Morph,
+            html,
+        )
+    }
+
+    /// Merges `html` into `selector` the way `merge` says, unless an element matching
+    /// `absent` is already in the page (so a row that is already shown is not added twice).
+    pub fn fragments_unless_present(
+        self,
+        absent: &str,
+        selector: &str,
+        merge: Merge,
+        html: &str,
+    ) -> Self {
+        self.conditional_fragments(
+            &format!("!document.querySelector({})", json_string(absent)),
+            selector,
+            merge,
+            html,
+        )
+    }
+
+    fn conditional_fragments(
+        self,
+        condition: &str,
+        selector: &str,
+        merge: Merge,
+        html: &str,
+    ) -> Self {
+        let mut args = serde_json::Map::new();
+        args.insert("selector".into(), Value::String(selector.to_owned()));
+        if merge != Merge::Morph {
+            args.insert("mergeMode".into(), Value::String(merge.as_str().to_owned()));
+        }
+        args.insert("fragments".into(), Value::String(html.to_owned()));
+        let args = Value::Object(args);
         self.script(&format!(
-            "if (document.querySelector({selector_json})) document.dispatchEvent(new CustomEvent(\"datastar-sse\", {{detail: {{type: \"datastar-merge-fragments\", argsRaw: {args}}}}}))"
+            "if ({condition}) document.dispatchEvent(new CustomEvent(\"datastar-sse\", {{detail: {{type: \"datastar-merge-fragments\", argsRaw: {args}}}}}))"
         ))
     }
 
@@ -212,6 +249,10 @@ pub fn id_selector(id: &str) -> String {
         }
         format!("[id=\"{quoted}\"]")
     }
+}
+
+fn json_string(text: &str) -> String {
+    Value::String(text.to_owned()).to_string()
 }
 
 /// True when a Datastar action sent the request (rather than a page load or a plain form).

@@ -65,6 +65,17 @@ fn conditional_merges_check_for_their_target_first() {
 }
 
 #[test]
+fn merges_can_be_skipped_when_the_element_is_there() {
+    let events =
+        Events::new().fragments_unless_present("#row-1", "#rows", Merge::Prepend, "<tr></tr>");
+    assert_eq!(
+        events.as_text(),
+        "event: datastar-execute-script\n\
+         data: script if (!document.querySelector(\"#row-1\")) document.dispatchEvent(new CustomEvent(\"datastar-sse\", {detail: {type: \"datastar-merge-fragments\", argsRaw: {\"selector\":\"#rows\",\"mergeMode\":\"prepend\",\"fragments\":\"<tr></tr>\"}}}))\n\n"
+    );
+}
+
+#[test]
 fn keepalive_is_an_sse_comment() {
     let events = Events::new().keepalive().extend(Events::new().remove("#x"));
     assert_eq!(

@@ -26,6 +26,9 @@ use crate::ui::{ActionError, escape, flash, flash_error, fragment, user_message}
 const MAX_PARTS: usize = 1000;
 /// The key of the hidden input that carries the table's filter into the form.
 const FILTER_KEY: &str = "@filter";
+/// The key of the optional id of a new record (a control named `id` would shadow the
+/// form's own `id` property, which the Datastar client reads).
+const ID_KEY: &str = "@id";
 /// Records the relation picker lists per search.
 const PICKER_SIZE: i64 = 20;
 
@@ -381,7 +384,7 @@ fn body_from_form(
     let mut body = Map::new();
     let mut errors = FieldErrors::new();
     if is_new
-        && let Some(id) = form.first("id")
+        && let Some(id) = form.first(ID_KEY)
         && !id.trim().is_empty()
     {
         body.insert("id".into(), Value::String(id.trim().to_owned()));

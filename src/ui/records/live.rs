@@ -151,10 +151,10 @@ async fn changed(
     })
     .ok()?;
     Some(match event.action {
+        // A row already shown (the form that created it put it there) stays as it is.
         RecordAction::Create => Events::new()
-            .remove(&selector)
             .remove("#rows-empty")
-            .fragments_into("#rows", Merge::Prepend, &html),
+            .fragments_unless_present(&selector, "#rows", Merge::Prepend, &html),
         _ => Events::new().fragments_if_present(&selector, &html),
     })
 }
