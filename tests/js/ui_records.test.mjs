@@ -83,9 +83,6 @@ after(async () => {
 test("browse, edit, filter, sort, scroll, bulk delete and live rows", { skip }, async () => {
   browser = await openBrowser();
   const { page, errors } = browser;
-  if (process.env.DEBUG_UI) page.on("response", async (r) => { if (r.request().method() === "POST") console.log("RESP", r.url(), (await r.text().catch(() => "")).slice(0, 3000)); });
-  if (process.env.DEBUG_UI) page.on("request", (r) => { if (r.method() === "POST" && !r.headers()["x-csrf-token"]) console.log("REQ", r.url(), JSON.stringify(r.headers())); });
-  if (process.env.DEBUG_UI) page.on("console", (m) => console.log("CONSOLE", m.text().slice(0, 2000)));
   await signIn(page, server);
   await page.goto(`${server.url}/_/collections/posts`);
   await page.getByRole("heading", { name: "posts" }).waitFor();
@@ -161,10 +158,18 @@ test("browse, edit, filter, sort, scroll, bulk delete and live rows", { skip }, 
   await screenshot(page, "records-07-sorted");
 
   // Infinite scroll: two more pages, then the end.
-  await page.locator("#more").scrollIntoViewIfNeeded();
-  await page.waitForFunction(() => document.querySelectorAll("#rows tr[id^='row-']").length === 100);
-  await page.locator("#more").scrollIntoViewIfNeeded();
-  await page.waitForFunction(() => document.querySelectorAll("#rows tr[id^='row-']").length === 121);
+  const scrollUntil = async (count) => {
+    for (let tries = 0; tries < 100; tries++) {
+      if ((await rows.count()) >= count) return;
+      await page.evaluate(() => document.getElementById("more")?.scrollIntoView());
+      await page.waitForTimeout(100);
+    }
+  };
+  await scrollUntil(100);
+  assert.ok((await rows.count()) >= 100);
+  await screenshot(page, "records-08-scrolled");
+  await scrollUntil(121);
+  assert.equal(await rows.count(), 121);
   assert.equal(await page.locator("#more").count(), 0);
   await page.evaluate(() => window.scrollTo(0, 0));
 
@@ -174,9 +179,9 @@ test("browse, edit, filter, sort, scroll, bulk delete and live rows", { skip }, 
   await page.getByRole("button", { name: "Delete selected (2)" }).click();
   const confirm = page.getByRole("dialog", { name: "Delete 2 records of posts?" });
   await confirm.waitFor();
-  await screenshot(page, "records-08-bulk-confirm");
+  await screenshot(page, "records-09-bulk-confirm");
   await confirm.getByRole("button", { name: "Delete", exact: true }).click();
-  await page.getByRole("status").filter({ hasText: "Deleted 2 records of posts." }).waitFor();
+  await page.locator("#flash .message", { hasText: "Deleted 2 records of posts." }).waitFor();
   for (const id of firstTwo) await page.locator(`#row-${id}`).waitFor({ state: "detached" });
   assert.equal(await rows.count(), 119);
 
@@ -184,7 +189,7 @@ test("browse, edit, filter, sort, scroll, bulk delete and live rows", { skip }, 
   const live = await api("POST", "/api/collections/posts/records", { title: "Live from the API", views: 5 });
   await page.locator(`#row-${live.id}`, { hasText: "Live from the API" }).waitFor();
   assert.equal(await rows.first().getAttribute("id"), `row-${live.id}`);
-  await screenshot(page, "records-09-live-created");
+  await screenshot(page, "records-10-live-created");
   await api("PATCH", `/api/collections/posts/records/${live.id}`, { title: "Live and updated" });
   await page.locator(`#row-${live.id}`, { hasText: "Live and updated" }).waitFor();
   await api("DELETE", `/api/collections/posts/records/${live.id}`);
@@ -204,12 +209,12 @@ test("the records page fits a phone-sized screen", { skip }, async () => {
     assert.ok(width <= 390, `the page scrolls sideways (${width}px wide)`);
     const wrap = await page.locator(".table-wrap").evaluate((el) => el.scrollWidth > el.clientWidth);
     assert.ok(wrap, "the table scrolls inside its wrapper");
-    await screenshot(page, "records-10-phone");
+    await screenshot(page, "records-11-phone");
     await page.getByRole("button", { name: "New record" }).click();
     await page.getByRole("dialog", { name: "New posts record" }).waitFor();
     const dialogWidth = await page.evaluate(() => document.documentElement.scrollWidth);
     assert.ok(dialogWidth <= 390, `the form scrolls sideways (${dialogWidth}px wide)`);
-    await screenshot(page, "records-11-phone-form");
+    await screenshot(page, "records-12-phone-form");
     assert.deepEqual(errors, []);
   } finally {
     await phone.browser.close();

@@ -158,6 +158,7 @@ struct Choice {
 
 /// A selected record of a relation picker.
 struct Chip {
+    nonce: u64,
     field: String,
     id: String,
     dom_id: String,
@@ -167,6 +168,7 @@ struct Chip {
 impl Chip {
     fn new(field: &str, id: &str, label: String) -> Chip {
         Chip {
+            nonce: super::nonce(),
             field: field.to_owned(),
             id: id.to_owned(),
             dom_id: format!("relchip-{field}-{id}"),
@@ -184,6 +186,7 @@ struct ChipFragment<'a> {
 #[derive(Template)]
 #[template(path = "ui/records/form.html")]
 struct RecordForm {
+    nonce: u64,
     title: String,
     /// The delete confirmation, as a JSON string (for an expression).
     confirm_delete: String,
@@ -322,6 +325,7 @@ fn record_form(app: &App, table: &Table, record: Option<&Value>) -> RecordForm {
         });
     }
     RecordForm {
+        nonce: super::nonce(),
         title: if is_new {
             format!("New {} record", collection.name)
         } else {
@@ -762,6 +766,7 @@ pub(super) async fn delete(
 #[derive(Template)]
 #[template(path = "ui/records/cell_edit.html")]
 struct CellEditor {
+    nonce: u64,
     dom_id: String,
     field: String,
     input: &'static str,
@@ -790,6 +795,7 @@ fn cell_editor_for(table: &Table, id: &str, field: &Field, record: &Value) -> Ce
         other => other.to_string(),
     };
     let mut editor = CellEditor {
+        nonce: super::nonce(),
         dom_id: format!("cell-{id}-{}", field.name),
         field: field.name.clone(),
         input: "text",
@@ -940,6 +946,7 @@ pub(super) async fn cell_save(
 #[derive(Template)]
 #[template(path = "ui/records/options.html")]
 struct PickerOptions {
+    nonce: u64,
     field: String,
     items: Vec<PickerItem>,
     empty: String,
@@ -1028,11 +1035,12 @@ pub(super) async fn relation_options(
         })
         .unwrap_or_default();
     let html = fragment(&PickerOptions {
+        nonce: super::nonce(),
         field: field.name.clone(),
         items,
         empty: format!("No {} records found.", target.name),
     })?;
-    Ok(Events::new().fragments(&html))
+    Ok(Events::new().fragments_into(&format!("#relopts-{}", field.name), Merge::Inner, &html))
 }
 
 /// `id ~ "text" || name ~ "text" || ...` over the target's text-like fields, the text
@@ -1082,7 +1090,11 @@ pub(super) async fn relation_pick(
     let list = format!("#relsel-{}", field.name);
     if field.kind.is_multiple() {
         Ok(Events::new()
-            .remove(&id_selector(&chip.dom_id))
+            .remove(&format!(
+                "#relsel-{} [data-chip={}]",
+                field.name,
+                Value::String(id.clone())
+            ))
             .fragments_into(&list, Merge::Append, &html))
     } else {
         Ok(Events::new().fragments_into(&list, Merge::Inner, &html))

@@ -27,6 +27,16 @@ use view::{Row, Table};
 /// Rows per page of the table.
 pub const PAGE_SIZE: i64 = 50;
 
+/// A number new for every render. The Datastar client remembers the attributes it bound
+/// by element id (and an id-less element by its path below the nearest id), and does not
+/// bind them again for a replaced element with the same id and attributes; elements with
+/// Datastar attributes that are re-rendered (the cell editor, the record form, the live
+/// stream) carry this number in their id or attributes, so each render is bound anew.
+pub(super) fn nonce() -> u64 {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+}
+
 pub fn configure(config: &mut web::ServiceConfig) {
     config
         .route("/collections/{name}", web::get().to(index))
@@ -88,6 +98,7 @@ struct IndexPage {
     next: Option<String>,
     total: String,
     filter_error: String,
+    nonce: u64,
 }
 
 /// The table's `<tbody id="rows">`: rows and, when more may follow, the scroll sentinel.
@@ -127,6 +138,7 @@ struct RowFragment<'a> {
 #[template(path = "ui/records/live.html")]
 struct LiveElement<'a> {
     base: &'a str,
+    nonce: u64,
 }
 
 /// What the table is asked to show: filter and sort, from the page's signals.
@@ -237,6 +249,7 @@ async fn index(
         rows,
         total: total_text(total),
         filter_error: String::new(),
+        nonce: nonce(),
         signals,
         table,
     })
@@ -294,16 +307,20 @@ async fn rows(
         next,
     })?;
     let head = fragment(&Head { table: &table })?;
-    let live = fragment(&LiveElement { base: &table.base })?;
+    let live = fragment(&LiveElement {
+        base: &table.base,
+        nonce: nonce(),
+    })?;
+    // Morphs, not replacements: see `nonce`.
     Ok(Events::new()
         .fragments(&filter_error_html(""))
-        .fragments_into("#rows", Merge::Outer, &body)
-        .fragments_into("#thead", Merge::Outer, &head)
+        .fragments(&body)
+        .fragments(&head)
         .fragments(&format!(
             "<p id=\"total\" class=\"muted\">{}</p>",
             super::escape(&total_text(total))
         ))
-        .fragments_into("#live", Merge::Outer, &live)
+        .fragments(&live)
         .signals(&json!({"_selected": 0})))
 }
 
