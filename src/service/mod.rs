@@ -7,6 +7,7 @@ pub mod auth;
 pub mod auth_flows;
 pub mod auth_mail;
 pub mod batch;
+pub mod browse;
 pub mod cache;
 pub mod collections;
 pub mod events;

@@ -245,6 +245,9 @@ pub fn flash_error(events: Events, message: &str) -> Events {
 }
 
 fn flash_with_class(events: Events, message: &str, class: &str) -> Events {
+    // A new id per message: the client binds `data-on-load` once per id.
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    let id = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let role = if class.contains("error") {
         "alert"
     } else {
@@ -254,7 +257,7 @@ fn flash_with_class(events: Events, message: &str, class: &str) -> Events {
         "#flash",
         datastar::Merge::Append,
         &format!(
-            "<div class=\"{class}\" role=\"{role}\" data-on-load=\"setTimeout(() => ctx.el.remove(), 6000)\">{}</div>",
+            "<div id=\"flash-{id}\" class=\"{class}\" role=\"{role}\" data-on-load=\"setTimeout(() => ctx.el.remove(), 6000)\">{}</div>",
             escape(message)
         ),
     )

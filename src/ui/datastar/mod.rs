@@ -100,6 +100,67 @@ impl Events {
         self.script(&format!("window.location.assign({target})"))
     }
 
+    /// Morphs `html` into the element `selector` matches, only if there is one (a merge
+    /// without a target is an error in the client). Sent as a script that checks for the
+    /// target and then hands the client the same merge event `fragments_into` would.
+    pub fn fragments_if_present(self, selector: &str, html: &str) -> Self {
+        self.conditional_fragments(
+            &format!("document.querySelector({})", json_string(selector)),
+            selector,
+            Merge::Morph,
+            html,
+        )
+    }
+
+    /// Merges `html` into `selector` the way `merge` says, unless an element matching
+    /// `absent` is already in the page (so a row that is already shown is not added twice).
+    pub fn fragments_unless_present(
+        self,
+        absent: &str,
+        selector: &str,
+        merge: Merge,
+        html: &str,
+    ) -> Self {
+        self.conditional_fragments(
+            &format!("!document.querySelector({})", json_string(absent)),
+            selector,
+            merge,
+            html,
+        )
+    }
+
+    fn conditional_fragments(
+        self,
+        condition: &str,
+        selector: &str,
+        merge: Merge,
+        html: &str,
+    ) -> Self {
+        let mut args = serde_json::Map::new();
+        args.insert("selector".into(), Value::String(selector.to_owned()));
+        if merge != Merge::Morph {
+            args.insert("mergeMode".into(), Value::String(merge.as_str().to_owned()));
+        }
+        args.insert("fragments".into(), Value::String(html.to_owned()));
+        let args = Value::Object(args);
+        self.script(&format!(
+            "if ({condition}) document.dispatchEvent(new CustomEvent(\"datastar-sse\", {{detail: {{type: \"datastar-merge-fragments\", argsRaw: {args}}}}}))"
+        ))
+    }
+
+    /// An SSE comment: ignored by the client, it keeps a long-lived stream (and the
+    /// proxies on its way) from timing out, and tells the server when the client is gone.
+    pub fn keepalive(mut self) -> Self {
+        self.text.push_str(": keepalive\n\n");
+        self
+    }
+
+    /// Appends another batch.
+    pub fn extend(mut self, other: Events) -> Self {
+        self.text.push_str(&other.text);
+        self
+    }
+
     pub fn is_empty(&self) -> bool {
         self.text.is_empty()
     }
@@ -148,6 +209,50 @@ impl Events {
         }
         self.text.push('\n');
     }
+}
+
+/// A long-lived `text/event-stream` answer: each batch the stream yields is written as it
+/// comes; the answer ends with the stream (and the stream is dropped when the client goes).
+pub fn streaming<S>(stream: S) -> HttpResponse
+where
+    S: futures_util::Stream<Item = Events> + 'static,
+{
+    use futures_util::StreamExt as _;
+    HttpResponse::Ok()
+        .insert_header((CONTENT_TYPE, "text/event-stream"))
+        .insert_header((CACHE_CONTROL, "no-cache"))
+        .insert_header(("X-Accel-Buffering", "no"))
+        .streaming(stream.map(|events| {
+            Ok::<_, std::convert::Infallible>(actix_web::web::Bytes::from(events.text))
+        }))
+}
+
+/// A CSS selector for the element with this `id`, whatever characters the id has.
+pub fn id_selector(id: &str) -> String {
+    let plain = id
+        .chars()
+        .all(|ch| ch.is_ascii_alphanumeric() || ch == '-' || ch == '_')
+        && id.starts_with(|ch: char| ch.is_ascii_alphabetic());
+    if plain {
+        format!("#{id}")
+    } else {
+        let mut quoted = String::with_capacity(id.len() + 8);
+        for ch in id.chars() {
+            match ch {
+                '"' | '\\' => {
+                    quoted.push('\\');
+                    quoted.push(ch);
+                }
+                ch if ch.is_control() => quoted.push_str(&format!("\\{:x} ", ch as u32)),
+                ch => quoted.push(ch),
+            }
+        }
+        format!("[id=\"{quoted}\"]")
+    }
+}
+
+fn json_string(text: &str) -> String {
+    Value::String(text.to_owned()).to_string()
 }
 
 /// True when a Datastar action sent the request (rather than a page load or a plain form).
