@@ -95,7 +95,12 @@ pub fn expand_records<'a>(
                 }
                 let by_id: BTreeMap<String, Value> = related
                     .into_iter()
-                    .map(|record| (record_id(&record.values), app.into_record_json(ctx, record)))
+                    .map(|record| {
+                        (
+                            record_id(&record.values),
+                            app.owned_record_json(ctx, record),
+                        )
+                    })
                     .collect();
                 let multiple = field.kind.is_multiple();
                 for record in &mut records {

@@ -136,7 +136,7 @@ impl App {
 
     /// `record_json` of a record that is no longer needed: its values and expand move
     /// into the answer instead of being copied.
-    pub(crate) fn into_record_json(&self, ctx: &RequestContext, record: LoadedRecord) -> Value {
+    pub(crate) fn owned_record_json(&self, ctx: &RequestContext, record: LoadedRecord) -> Value {
         let options = self.record_export_options(ctx, &record);
         let mut map = record::into_json(&record.collection, record.values, &options);
         if let Some(expand) = record.expand {
@@ -312,7 +312,7 @@ impl App {
         let items: Vec<Value> = records
             .into_iter()
             .map(|record| {
-                let mut json = self.into_record_json(ctx, record);
+                let mut json = self.owned_record_json(ctx, record);
                 picker.apply(&mut json);
                 json
             })
