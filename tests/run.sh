@@ -14,9 +14,12 @@ section() { printf '\n======== %s ========\n' "$*"; }
 die() { echo "tests/run.sh: $*" >&2; exit 1; }
 
 section "tools"
-for tool in cargo node npm python3; do
-  command -v "$tool" >/dev/null || die "$tool is required but not installed"
-done
+command -v cargo >/dev/null || die "cargo is required (install the Rust toolchain with rustup)"
+# The SDK and browser tests run on Node.js; Python runs the Python SDK tests and tools.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null || ! command -v python3 >/dev/null; then
+  apt-get update
+  apt-get install -y --no-install-recommends nodejs npm python3 python3-pip
+fi
 cargo --version
 node --version
 python3 --version
