@@ -625,7 +625,7 @@ fn validation_errors_are_shown_next_to_their_inputs() {
         Some((content_type, bytes)),
     );
     assert_eq!(resp.status, 200, "{}", resp.text);
-    assert!(flash_text(&resp).contains("could not be read"));
+    assert!(flash_text(&resp).contains("takes no files"));
 
     // The same connection goes on working after each refusal.
     let resp = submit(&ui, "POST", "/_/settings/nope", &[]);

@@ -8,6 +8,7 @@
 pub mod assets;
 pub mod collections;
 pub mod datastar;
+pub mod form;
 pub mod login;
 pub mod logs;
 pub mod records;

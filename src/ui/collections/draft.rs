@@ -9,8 +9,8 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value, json};
 
-use super::form::Form;
 use crate::core::collection::{Collection, CollectionKind, Field};
+use crate::ui::form::Form;
 
 /// The field types the editor offers, with their labels, in PocketBase's order.
 pub(crate) const FIELD_TYPES: &[(&str, &str)] = &[
@@ -507,7 +507,7 @@ impl Draft {
         if kind != CollectionKind::View {
             for index in form.indexes("fields").into_iter().take(1000) {
                 let at = |key: &str| format!("fields.{index}.{key}");
-                let id = form.text(&at("id"));
+                let id = form.string(&at("id"));
                 let stored = original
                     .as_ref()
                     .and_then(|collection| collection.field_by_id(&id).cloned());
@@ -519,15 +519,15 @@ impl Draft {
                     (Some(field), _) => field.type_name().to_owned(),
                     (None, Some(field)) => field.type_name.clone(),
                     (None, None) => {
-                        let given = form.text(&at("type"));
+                        let given = form.string(&at("type"));
                         match FIELD_TYPES.iter().find(|(name, _)| *name == given) {
                             Some((name, _)) => (*name).to_owned(),
                             None => continue,
                         }
                     }
                 };
-                let name = form.text(&at("name"));
-                let mut key = form.text(&at("_key"));
+                let name = form.string(&at("name"));
+                let mut key = form.string(&at("_key"));
                 if !is_key(&key) || used_keys.contains(&key) {
                     key = String::new();
                 }
@@ -545,7 +545,7 @@ impl Draft {
                     field.required = form.checked(&at("required"));
                     field.hidden = form.checked(&at("hidden"));
                     field.presentable = form.checked(&at("presentable"));
-                    field.help = form.text(&at("help"));
+                    field.help = form.string(&at("help"));
                     for option in &mut field.options {
                         option.value = if option.input == "bool" {
                             if form.checked(&at(option.key)) {
@@ -554,7 +554,7 @@ impl Draft {
                                 String::new()
                             }
                         } else {
-                            form.text(&at(option.key))
+                            form.string(&at(option.key))
                         };
                     }
                 }
@@ -585,7 +585,7 @@ impl Draft {
                 .into_iter()
                 .take(200)
                 .map(|index| DraftIndex {
-                    sql: form.text(&format!("indexes.{index}")),
+                    sql: form.string(&format!("indexes.{index}")),
                     error: None,
                 })
                 .collect()
@@ -597,7 +597,7 @@ impl Draft {
                 key,
                 label,
                 superusers: form.checked(&format!("{key}.null")),
-                expression: form.text(key),
+                expression: form.string(key),
                 error: None,
             })
             .collect();
@@ -615,7 +615,7 @@ impl Draft {
                             String::new()
                         }
                     } else {
-                        form.text(key)
+                        form.string(key)
                     },
                     error: None,
                 })
@@ -625,12 +625,12 @@ impl Draft {
         };
         Draft {
             original,
-            name: form.text("name"),
+            name: form.string("name"),
             kind,
             fields,
             indexes,
             rules,
-            view_query: form.text("viewQuery"),
+            view_query: form.string("viewQuery"),
             auth_options,
             name_error: None,
             fields_error: None,

@@ -12,11 +12,11 @@ use askama::Template;
 use serde_json::Value;
 
 use super::draft::{Draft, DraftField, flatten_errors};
-use super::form::{self, Form};
 use super::{Confirm, Part};
 use crate::core::collection::{Collection, CollectionKind};
 use crate::service::{App, ServiceError};
 use crate::ui::datastar::Events;
+use crate::ui::form::Form;
 use crate::ui::session::Admin;
 use crate::ui::{ActionError, Chrome, PageError, escape, flash_error, fragment, page};
 
@@ -138,7 +138,7 @@ pub(crate) async fn new_action(
     query: web::Query<HashMap<String, String>>,
     payload: web::Payload,
 ) -> Result<Events, ActionError> {
-    let form = form::read(&req, payload).await?;
+    let form = Form::read(&req, payload, super::EDITOR_LIMITS).await?;
     act(&app, &admin, None, &path, &query, &form).await
 }
 
@@ -156,7 +156,7 @@ pub(crate) async fn action(
         let superuser = admin.ctx.auth.require_superuser()?;
         app.view_collection(&superuser, &name)?
     };
-    let form = form::read(&req, payload).await?;
+    let form = Form::read(&req, payload, super::EDITOR_LIMITS).await?;
     act(&app, &admin, Some(collection), &op, &query, &form).await
 }
 
@@ -181,7 +181,7 @@ async fn act(
                     "View collections get their fields from the query.".into(),
                 ));
             }
-            let type_name = form.text("newFieldType");
+            let type_name = form.string("newFieldType");
             let allowed = draft
                 .addable_types()
                 .iter()
@@ -284,10 +284,10 @@ async fn act(
                     "The type of a collection cannot be changed.".into(),
                 ));
             }
-            let kind = CollectionKind::parse(&form.text("type")).unwrap_or(CollectionKind::Base);
+            let kind = CollectionKind::parse(&form.string("type")).unwrap_or(CollectionKind::Base);
             // The form already says the new type; read it as the type it had, then switch.
             let previous_kind =
-                CollectionKind::parse(&form.text("previousType")).unwrap_or(CollectionKind::Base);
+                CollectionKind::parse(&form.string("previousType")).unwrap_or(CollectionKind::Base);
             let mut previous = Draft::from_form_as(form, None, previous_kind);
             previous.retype(kind);
             draft = previous;

@@ -7,7 +7,13 @@
 
 mod draft;
 mod editor;
-mod form;
+
+/// The most one schema editor form may carry (every field's options; no files).
+const EDITOR_LIMITS: crate::ui::form::Limits = crate::ui::form::Limits {
+    max_bytes: 2 * 1024 * 1024,
+    max_fields: 20_000,
+    files: false,
+};
 #[cfg(test)]
 mod tests;
 

@@ -3,8 +3,8 @@ use std::sync::Arc;
 use serde_json::json;
 
 use super::draft::{Draft, flatten_errors};
-use super::form::Form;
 use crate::core::collection::{Collection, CollectionKind};
+use crate::ui::form::Form;
 
 fn stored_posts() -> Arc<Collection> {
     let input = json!({

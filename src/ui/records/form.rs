@@ -8,7 +8,6 @@ use std::collections::HashMap;
 
 use actix_web::{HttpRequest, web};
 use askama::Template;
-use futures_util::StreamExt as _;
 use serde_json::{Map, Value, json};
 
 use super::view::{self, Table, path_segment, record_label, strings};
@@ -19,6 +18,7 @@ use crate::service::files::Upload;
 use crate::service::records::{ListParams, ShapeParams};
 use crate::service::{App, ServiceError};
 use crate::ui::datastar::{Merge, id_selector};
+use crate::ui::form::{Form, Limits};
 use crate::ui::session::Admin;
 use crate::ui::{ActionError, escape, flash, flash_error, fragment, user_message};
 
@@ -32,102 +32,21 @@ const ID_KEY: &str = "@id";
 /// Records the relation picker lists per search.
 const PICKER_SIZE: i64 = 20;
 
-/// A submitted form: its text values in order, and its files.
-#[derive(Debug, Default)]
-pub(super) struct FormData {
-    texts: Vec<(String, String)>,
-    files: Vec<Upload>,
-}
-
-impl FormData {
-    pub(super) fn values<'a>(&'a self, key: &str) -> impl Iterator<Item = &'a str> + use<'a> {
-        let key = key.to_owned();
-        self.texts
-            .iter()
-            .filter(move |(name, _)| *name == key)
-            .map(|(_, value)| value.as_str())
-    }
-
-    fn first(&self, key: &str) -> Option<&str> {
-        self.values(key).next()
-    }
-}
-
-/// Reads a multipart (or url-encoded) form, bounded by the server's body limit.
+/// Reads a multipart (or url-encoded) record form, bounded by the server's body limit.
 pub(super) async fn read_form(
     req: &HttpRequest,
     payload: web::Payload,
-) -> Result<FormData, ActionError> {
-    let limit = req
+) -> Result<Form, ActionError> {
+    let max_bytes = req
         .app_data::<web::Data<App>>()
         .map(|app| app.config.max_body_bytes)
         .unwrap_or(32 << 20);
-    let content_type = req
-        .headers()
-        .get("content-type")
-        .and_then(|value| value.to_str().ok())
-        .unwrap_or_default()
-        .to_ascii_lowercase();
-    let unreadable = || ActionError::Invalid("The form could not be read; reload the page.".into());
-    let too_large = || ActionError::Invalid("The form is too large.".into());
-    if !content_type.starts_with("multipart/form-data") {
-        let mut payload = payload;
-        let mut body = web::BytesMut::new();
-        while let Some(chunk) = payload.next().await {
-            let chunk = chunk.map_err(|_| unreadable())?;
-            if body.len() + chunk.len() > limit {
-                return Err(too_large());
-            }
-            body.extend_from_slice(&chunk);
-        }
-        let texts = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&body)
-            .map_err(|_| unreadable())?;
-        return Ok(FormData {
-            texts,
-            files: vec![],
-        });
-    }
-    let mut multipart = actix_multipart::Multipart::new(req.headers(), payload.into_inner());
-    let mut form = FormData::default();
-    let (mut total, mut parts) = (0usize, 0usize);
-    while let Some(part) = multipart.next().await {
-        let mut part = part.map_err(|_| unreadable())?;
-        parts += 1;
-        if parts > MAX_PARTS {
-            return Err(too_large());
-        }
-        let (name, filename) = match part.content_disposition() {
-            Some(disposition) => (
-                disposition.get_name().unwrap_or_default().to_owned(),
-                disposition.get_filename().map(str::to_owned),
-            ),
-            None => return Err(unreadable()),
-        };
-        let mut bytes = Vec::new();
-        while let Some(chunk) = part.next().await {
-            let chunk = chunk.map_err(|_| unreadable())?;
-            total += chunk.len();
-            if total > limit {
-                return Err(too_large());
-            }
-            bytes.extend_from_slice(&chunk);
-        }
-        match filename {
-            // An empty file input still sends a part without a name or content.
-            Some(filename) if !filename.is_empty() && !bytes.is_empty() => {
-                form.files.push(Upload {
-                    key: name,
-                    original_name: filename,
-                    bytes,
-                })
-            }
-            Some(_) => {}
-            None => form
-                .texts
-                .push((name, String::from_utf8(bytes).map_err(|_| unreadable())?)),
-        }
-    }
-    Ok(form)
+    let limits = Limits {
+        max_bytes,
+        max_fields: MAX_PARTS,
+        files: true,
+    };
+    Form::read(req, payload, limits).await
 }
 
 /// One input of the record form.
@@ -382,13 +301,13 @@ fn from_datetime_local(input: &str) -> String {
 /// files added or removed, the password only when one was typed.
 fn body_from_form(
     collection: &Collection,
-    form: &FormData,
+    form: &Form,
     is_new: bool,
 ) -> Result<(Map<String, Value>, Vec<Upload>), FieldErrors> {
     let mut body = Map::new();
     let mut errors = FieldErrors::new();
     if is_new
-        && let Some(id) = form.first(ID_KEY)
+        && let Some(id) = form.get(ID_KEY)
         && !id.trim().is_empty()
     {
         body.insert("id".into(), Value::String(id.trim().to_owned()));
@@ -423,7 +342,7 @@ fn body_from_form(
                 }
             }
             FieldKind::Json { .. } => {
-                let text = form.first(name).unwrap_or_default().trim();
+                let text = form.get(name).unwrap_or_default().trim();
                 if text.is_empty() {
                     body.insert(name.into(), Value::Null);
                 } else {
@@ -441,7 +360,7 @@ fn body_from_form(
             }
             FieldKind::GeoPoint => {
                 let number = |key: &str| {
-                    form.first(&format!("{name}.{key}"))
+                    form.get(&format!("{name}.{key}"))
                         .map(str::trim)
                         .filter(|text| !text.is_empty())
                         .map(|text| text.parse::<f64>())
@@ -461,27 +380,27 @@ fn body_from_form(
                 }
             }
             FieldKind::Date { .. } => {
-                if let Some(value) = form.first(name) {
+                if let Some(value) = form.get(name) {
                     body.insert(name.into(), Value::String(from_datetime_local(value)));
                 }
             }
             _ => {
-                if let Some(value) = form.first(name) {
+                if let Some(value) = form.get(name) {
                     body.insert(name.into(), Value::String(value.to_owned()));
                 }
             }
         }
     }
     if collection.is_auth() {
-        let password = form.first("password").unwrap_or_default();
-        let confirm = form.first("passwordConfirm").unwrap_or_default();
+        let password = form.get("password").unwrap_or_default();
+        let confirm = form.get("passwordConfirm").unwrap_or_default();
         if !password.is_empty() || !confirm.is_empty() {
             body.insert("password".into(), Value::String(password.to_owned()));
             body.insert("passwordConfirm".into(), Value::String(confirm.to_owned()));
         }
     }
     let uploads = form
-        .files
+        .files()
         .iter()
         .filter_map(|upload| {
             let field = collection.field(&upload.key)?;
@@ -673,7 +592,7 @@ pub(super) async fn create(
         Err(error) => return Ok(form_errors(&table, &error, &FieldErrors::new())),
     };
     let row = table.row(&record);
-    let filter = form.first(FILTER_KEY).unwrap_or_default();
+    let filter = form.get(FILTER_KEY).unwrap_or_default();
     let matches = filter.trim().is_empty()
         || app
             .records_matching(
@@ -905,9 +824,9 @@ pub(super) async fn cell_save(
                 .collect(),
         ),
         FieldKind::Date { .. } => {
-            Value::String(from_datetime_local(form.first("value").unwrap_or_default()))
+            Value::String(from_datetime_local(form.get("value").unwrap_or_default()))
         }
-        _ => Value::String(form.first("value").unwrap_or_default().to_owned()),
+        _ => Value::String(form.get("value").unwrap_or_default().to_owned()),
     };
     let mut body = Map::new();
     body.insert(field.name.clone(), value.clone());

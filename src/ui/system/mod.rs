@@ -5,9 +5,15 @@
 //! (`form.rs`), so secrets typed into them never become Datastar signals; validation errors
 //! come back as inline error slots next to their inputs (`field_errors`, `error_slot`).
 
-pub mod form;
 pub mod settings;
 pub mod superusers;
+
+/// The most a settings or superuser form may carry (no files).
+pub(crate) const FORM_LIMITS: crate::ui::form::Limits = crate::ui::form::Limits {
+    max_bytes: 256 * 1024,
+    max_fields: 2000,
+    files: false,
+};
 
 use std::collections::BTreeMap;
 

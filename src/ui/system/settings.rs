@@ -13,11 +13,11 @@ use askama::Template;
 use rand::RngCore;
 use serde_json::{Map, Value, json};
 
-use super::form::Form;
 use super::{error_slot, field_errors, message_for};
 use crate::service::settings::Settings;
 use crate::service::{App, ServiceError};
 use crate::ui::datastar::{Events, Merge};
+use crate::ui::form::Form;
 use crate::ui::session::Admin;
 use crate::ui::{ActionError, Chrome, PageError, flash, flash_error, fragment, page, user_message};
 
@@ -422,7 +422,7 @@ async fn save(
     payload: web::Payload,
 ) -> Result<Events, ActionError> {
     // The body is read first, so the keep-alive connection stays open whatever the answer.
-    let form = Form::read(&req, payload).await?;
+    let form = Form::read(&req, payload, super::FORM_LIMITS).await?;
     let Some(section) = SECTIONS.iter().find(|section| section.key == path.as_str()) else {
         return Err(ActionError::Invalid(
             "There is no such settings section.".into(),
@@ -498,7 +498,7 @@ async fn test_email(
     payload: web::Payload,
 ) -> Result<Events, ActionError> {
     let superuser = admin.ctx.auth.require_superuser()?;
-    let form = Form::read(&req, payload).await?;
+    let form = Form::read(&req, payload, super::FORM_LIMITS).await?;
     let mut input = Map::new();
     for key in ["email", "template", "collection"] {
         input.insert(key.into(), Value::String(form.text(key).trim().to_owned()));

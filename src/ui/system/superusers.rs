@@ -11,12 +11,12 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde_json::{Map, Value};
 
-use super::form::Form;
 use super::{error_slot, field_errors, message_for};
 use crate::core::collection::SUPERUSERS_NAME;
 use crate::service::records::{ListParams, MAX_PER_PAGE, ShapeParams};
 use crate::service::{App, ServiceError};
 use crate::ui::datastar::Events;
+use crate::ui::form::Form;
 use crate::ui::session::{self, Admin};
 use crate::ui::{ActionError, Chrome, PageError, flash, flash_error, fragment, page, user_message};
 
@@ -182,7 +182,7 @@ async fn create(
     admin: Admin,
     payload: web::Payload,
 ) -> Result<Events, ActionError> {
-    let form = Form::read(&req, payload).await?;
+    let form = Form::read(&req, payload, super::FORM_LIMITS).await?;
     let mut body = body(&form);
     // A new superuser needs a password: send the blank one so the service says so.
     for key in ["password", "passwordConfirm"] {
@@ -247,7 +247,7 @@ async fn update(
     payload: web::Payload,
 ) -> Result<HttpResponse, ActionError> {
     let id = path.into_inner();
-    let form = Form::read(&req, payload).await?;
+    let form = Form::read(&req, payload, super::FORM_LIMITS).await?;
     let saved = app
         .update_record(
             &admin.ctx,

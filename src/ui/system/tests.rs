@@ -1,9 +1,9 @@
 use serde_json::{Value, json};
 
-use super::form::Form;
 use super::settings::for_tests;
 use super::{field_errors, message_for};
 use crate::service::settings::Settings;
+use crate::ui::form::Form;
 
 #[test]
 fn nested_field_errors_become_dotted_paths() {
