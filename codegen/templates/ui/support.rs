@@ -306,7 +306,7 @@ pub async fn more<T: Table>(
         events = events.fragments_into(
             &format!("#{}-rows", T::NAME),
             Merge::Append,
-            &T::render_rows(&url, &rows)?,
+            T::render_rows(&url, &rows)?.trim(),
         );
     }
     let next = More {
@@ -322,6 +322,11 @@ pub async fn more<T: Table>(
 pub struct More<'a> {
     pub collection: &'a str,
     pub more: Option<&'a str>,
+}
+
+/// One cell as a fragment (without the template's surrounding blank lines).
+fn cell_html<T: Table>(url: &str, row: &Row<T>, column: T::Column) -> Result<String, ActionError> {
+    Ok(T::render_cell(url, row, column)?.trim().to_owned())
 }
 
 /// The record and column an edit URL names.
@@ -349,7 +354,7 @@ pub async fn cell<T: Table>(
 ) -> Result<Events, ActionError> {
     let url = collection_url(&req, T::NAME);
     let (row, column) = target::<T>(&app, &admin, &path).await?;
-    Ok(Events::new().fragments(&T::render_cell(&url, &row, column)?))
+    Ok(Events::new().fragments(&cell_html(&url, &row, column)?))
 }
 
 /// `GET {url}/{id}/{column}/edit` (Datastar): the cell becomes its editor, holding the
@@ -369,7 +374,7 @@ pub async fn edit<T: Table>(
     // The signal first: the editor binds to it when it arrives.
     Ok(Events::new()
         .signals(&serde_json::json!({ "draft": draft }))
-        .fragments(&T::render_cell(&url, &row, column)?)
+        .fragments(&cell_html(&url, &row, column)?)
         .script(&focus_script(T::NAME, &path.0, T::field(column))))
 }
 
@@ -396,7 +401,7 @@ pub async fn save<T: Table>(
     let draft = signals.get("draft").cloned().unwrap_or(Value::Null);
     // Leaving an editor without a change writes nothing (and keeps `updated`).
     if row.record.draft(column).as_ref() == Some(&draft) {
-        return Ok(Events::new().fragments(&T::render_cell(&url, &row, column)?));
+        return Ok(Events::new().fragments(&cell_html(&url, &row, column)?));
     }
     let error = match T::update(column, &draft) {
         Err(message) => message,
@@ -418,9 +423,9 @@ pub async fn save<T: Table>(
             {
                 Ok(record) => {
                     let row = Row::new(decode::<T>(record)?);
-                    let mut events = Events::new().fragments(&T::render_cell(&url, &row, column)?);
+                    let mut events = Events::new().fragments(&cell_html(&url, &row, column)?);
                     for touched in T::touched() {
-                        events = events.fragments(&T::render_cell(&url, &row, *touched)?);
+                        events = events.fragments(&cell_html(&url, &row, *touched)?);
                     }
                     return Ok(events);
                 }
@@ -430,7 +435,7 @@ pub async fn save<T: Table>(
     };
     row.edit = Some((column, error));
     Ok(Events::new()
-        .fragments(&T::render_cell(&url, &row, column)?)
+        .fragments(&cell_html(&url, &row, column)?)
         .script(&focus_script(T::NAME, &path.0, T::field(column))))
 }
 
@@ -504,7 +509,7 @@ pub async fn confirm_delete<T: Table>(
     }
     .render()?;
     let dialog = Value::String(format!("{}-confirm", T::NAME));
-    Ok(Events::new().fragments(&html).script(&format!(
+    Ok(Events::new().fragments(html.trim()).script(&format!(
         "const dialog = document.getElementById({dialog}); if (dialog && !dialog.open) dialog.showModal()"
     )))
 }
