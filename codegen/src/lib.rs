@@ -7,6 +7,7 @@
 
 pub mod openapi;
 pub mod rust;
+pub mod ui;
 
 use serde_json::Value;
 

@@ -42,17 +42,17 @@ pub fn files(collections: &[Value]) -> Vec<(String, String)> {
 }
 
 /// One collection as the generator reads it.
-struct Collection<'a> {
-    id: &'a str,
-    name: &'a str,
-    kind: &'a str,
-    fields: Vec<&'a Value>,
+pub(crate) struct Collection<'a> {
+    pub(crate) id: &'a str,
+    pub(crate) name: &'a str,
+    pub(crate) kind: &'a str,
+    pub(crate) fields: Vec<&'a Value>,
     /// `posts` -> `Posts`, `post_stats` -> `PostStats`.
-    type_name: String,
+    pub(crate) type_name: String,
 }
 
 impl<'a> Collection<'a> {
-    fn read(json: &'a Value) -> Option<Collection<'a>> {
+    pub(crate) fn read(json: &'a Value) -> Option<Collection<'a>> {
         let name = json.get("name").and_then(Value::as_str)?;
         Some(Collection {
             id: json.get("id").and_then(Value::as_str).unwrap_or_default(),
@@ -71,11 +71,11 @@ impl<'a> Collection<'a> {
         self.kind == "auth"
     }
 
-    fn is_view(&self) -> bool {
+    pub(crate) fn is_view(&self) -> bool {
         self.kind == "view"
     }
 
-    fn ty(&self, suffix: &str) -> String {
+    pub(crate) fn ty(&self, suffix: &str) -> String {
         format!("{}{suffix}", self.type_name)
     }
 }
@@ -115,20 +115,20 @@ fn type_name(collection: &str) -> String {
     }
 }
 
-fn text<'v>(value: &'v Value, key: &str) -> &'v str {
+pub(crate) fn text<'v>(value: &'v Value, key: &str) -> &'v str {
     value.get(key).and_then(Value::as_str).unwrap_or_default()
 }
 
-fn int(value: &Value, key: &str) -> i64 {
+pub(crate) fn int(value: &Value, key: &str) -> i64 {
     value.get(key).and_then(Value::as_i64).unwrap_or_default()
 }
 
-fn flag(value: &Value, key: &str) -> bool {
+pub(crate) fn flag(value: &Value, key: &str) -> bool {
     value.get(key).and_then(Value::as_bool).unwrap_or_default()
 }
 
 /// `post_stats` -> `PostStats`, `in progress` -> `InProgress`, `1st` -> `V1st`, `` -> `Empty`.
-fn pascal_case(text: &str) -> String {
+pub(crate) fn pascal_case(text: &str) -> String {
     let mut out = String::new();
     for word in text.split(|c: char| !c.is_ascii_alphanumeric()) {
         let mut chars = word.chars();
@@ -273,17 +273,17 @@ fn doc(indent: &str, text: &str) -> String {
 
 /// Which struct a field is written into.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Mode {
+pub(crate) enum Mode {
     View,
     Create,
     Update,
 }
 
 /// One field of one struct: its Rust type and serde attributes.
-struct Member {
-    rust_name: String,
-    json_name: String,
-    ty: String,
+pub(crate) struct Member {
+    pub(crate) rust_name: String,
+    pub(crate) json_name: String,
+    pub(crate) ty: String,
     /// serde arguments besides `rename`.
     serde: Vec<String>,
     doc: String,
@@ -368,7 +368,7 @@ fn enum_name(collection: &Collection<'_>, field: &Value) -> String {
 }
 
 /// The variant names of a select field's values, unique.
-fn variants(field: &Value) -> Vec<(String, String)> {
+pub(crate) fn variants(field: &Value) -> Vec<(String, String)> {
     let mut out: Vec<(String, String)> = vec![];
     let values = field
         .get("values")
@@ -448,7 +448,7 @@ fn is_required_on_create(field: &Value) -> bool {
 }
 
 /// A field's member in one struct, or `None` when the struct leaves it out.
-fn member(
+pub(crate) fn member(
     collection: &Collection<'_>,
     field: &Value,
     all: &[Collection<'_>],

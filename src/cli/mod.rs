@@ -80,6 +80,18 @@ pub enum CodegenTarget {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Writes admin pages per collection (a table with infinite scroll, click-to-edit cells
+    /// and bulk delete, for signed-in superusers): askama templates under
+    /// `templates/generated_ui/` and handlers under `src/generated_ui/` of a crate that also
+    /// holds the `codegen rust` output as `src/generated/`.
+    Ui {
+        /// The schema file, as for `openapi`; without it, the schema of the data dir (`--dir`).
+        #[arg(long)]
+        schema: Option<PathBuf>,
+        /// The crate's root directory (its `src/` and `templates/` get the files).
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -206,6 +218,13 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             CodegenTarget::Rust { schema, out } => {
                 let json = read_schema(schema.as_deref(), &data_dir)?;
                 for (path, text) in lifebase_codegen::rust::files(&json) {
+                    write_if_changed(&out.join(path), &text)?;
+                }
+                Ok(())
+            }
+            CodegenTarget::Ui { schema, out } => {
+                let json = read_schema(schema.as_deref(), &data_dir)?;
+                for (path, text) in lifebase_codegen::ui::files(&json) {
                     write_if_changed(&out.join(path), &text)?;
                 }
                 Ok(())
