@@ -137,17 +137,18 @@ fn run_group(
     let mut kept: Vec<Box<dyn Job>> = Vec::with_capacity(group.len());
     let mut dropped: Vec<Box<dyn Job>> = vec![];
     for mut job in group {
-        if let Err(error) = tx.execute_batch("SAVEPOINT lifebase_write") {
+        if let Err(error) = run_cached(&tx, "SAVEPOINT lifebase_write") {
             job.abandoned(Some(StoreError::from(error)));
             continue;
         }
         if job.run(&tx) {
-            match tx.execute_batch("RELEASE lifebase_write") {
+            match run_cached(&tx, "RELEASE lifebase_write") {
                 Ok(()) => kept.push(job),
                 Err(error) => job.abandoned(Some(StoreError::from(error))),
             }
         } else {
-            let undone = tx.execute_batch("ROLLBACK TO lifebase_write; RELEASE lifebase_write");
+            let undone = run_cached(&tx, "ROLLBACK TO lifebase_write")
+                .and_then(|()| run_cached(&tx, "RELEASE lifebase_write"));
             if let Err(error) = undone {
                 tracing::error!(%error, "could not roll a failed write back to its savepoint");
             }
@@ -172,4 +173,10 @@ fn run_group(
     for job in dropped {
         job.abandoned(None);
     }
+}
+
+/// Runs a statement from the connection's statement cache: the savepoint statements run
+/// twice per write, and parsing them each time showed up in profiles.
+fn run_cached(conn: &rusqlite::Connection, sql: &str) -> rusqlite::Result<()> {
+    conn.prepare_cached(sql)?.execute([]).map(|_| ())
 }
