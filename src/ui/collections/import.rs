@@ -134,6 +134,7 @@ pub(super) async fn import_page(
 }
 
 /// The submitted import: the import API's body, and the digest a review gives it.
+#[derive(Debug)]
 struct Submitted {
     input: Value,
     delete_missing: bool,
