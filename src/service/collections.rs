@@ -68,6 +68,56 @@ enum Change {
     Delete(Arc<Collection>),
 }
 
+/// What an import would change (`App::preview_import`).
+#[derive(Debug, Default)]
+pub struct ImportPlan {
+    /// The names of the collections it creates.
+    pub create: Vec<String>,
+    pub update: Vec<ImportUpdate>,
+    /// The names of imported collections that stay as they are.
+    pub unchanged: Vec<String>,
+    pub delete: Vec<ImportDelete>,
+}
+
+/// An existing collection an import changes.
+#[derive(Debug)]
+pub struct ImportUpdate {
+    pub id: String,
+    pub name: String,
+    /// Its current name, when the import renames it.
+    pub renamed_from: Option<String>,
+    pub added_fields: Vec<String>,
+    /// `(before, after)` names of the fields it renames.
+    pub renamed_fields: Vec<(String, String)>,
+    /// The fields it drops, with their values in every record.
+    pub removed_fields: Vec<String>,
+    /// The records of the collection, counted when it loses fields (not for views).
+    pub records: Option<i64>,
+}
+
+/// A collection an import deletes (`deleteMissing`).
+#[derive(Debug)]
+pub struct ImportDelete {
+    pub id: String,
+    pub name: String,
+    /// Its records (`None` for a view, which stores none).
+    pub records: Option<i64>,
+}
+
+/// The existing collection an imported item stands for: the one with its id, or else the
+/// one with its name.
+fn imported_existing(schema: &Schema, item: &Value) -> Option<Arc<Collection>> {
+    item.get("id")
+        .and_then(Value::as_str)
+        .and_then(|id| schema.by_id(id))
+        .or_else(|| {
+            item.get("name")
+                .and_then(Value::as_str)
+                .and_then(|name| schema.get(name))
+        })
+        .cloned()
+}
+
 const SOMETHING_WENT_WRONG: &str = "Something went wrong while processing your request.";
 
 fn validation(message: &str, errors: FieldErrors) -> ServiceError {
@@ -328,16 +378,7 @@ impl App {
         let mut parsed = vec![];
         let mut errors = FieldErrors::new();
         for (position, item) in items.iter().enumerate() {
-            let existing = item
-                .get("id")
-                .and_then(Value::as_str)
-                .and_then(|id| schema.by_id(id))
-                .or_else(|| {
-                    item.get("name")
-                        .and_then(Value::as_str)
-                        .and_then(|name| schema.get(name))
-                })
-                .cloned();
+            let existing = imported_existing(&schema, item);
             match Collection::from_json(item, existing.as_deref()) {
                 Ok(mut collection) => {
                     let now = now_string();
@@ -404,6 +445,128 @@ impl App {
         changes.sort_by_key(|change| matches!(change, Change::View { .. }));
         self.apply_changes_in(changes, Arc::new(target), failed)
             .await
+    }
+
+    /// What `import_collections` would do with `input`, for a review before it: the
+    /// collections it creates, updates (fields added, renamed and removed, with the records
+    /// of the collections that lose fields) and deletes (with their records). Only parse
+    /// errors are reported here (nested per collection, as the import reports them); the
+    /// import validates the whole schema when it runs.
+    pub async fn preview_import(
+        &self,
+        _superuser: &Superuser<'_>,
+        input: Value,
+    ) -> ServiceResult<ImportPlan> {
+        let failed = "Failed to import collections.";
+        let delete_missing = input
+            .get("deleteMissing")
+            .and_then(Value::as_bool)
+            .unwrap_or(false);
+        let items = match input.get("collections") {
+            Some(Value::Array(items)) if !items.is_empty() => items.clone(),
+            _ => {
+                let mut errors = FieldErrors::new();
+                errors.add("collections", ErrorCode::Required, "Cannot be blank.");
+                return Err(validation(failed, errors));
+            }
+        };
+        let schema = self.schema();
+        let mut plan = ImportPlan::default();
+        let mut errors = FieldErrors::new();
+        let mut kept = std::collections::HashSet::new();
+        let mut to_count = vec![];
+        for (position, item) in items.iter().enumerate() {
+            let existing = imported_existing(&schema, item);
+            let collection = match Collection::from_json(item, existing.as_deref()) {
+                Ok(collection) => collection,
+                Err(inner) => {
+                    errors.nest("collections", position.to_string(), inner);
+                    continue;
+                }
+            };
+            kept.insert(collection.id.clone());
+            let Some(old) = existing else {
+                plan.create.push(collection.name.clone());
+                continue;
+            };
+            let comparable = |json: Value| {
+                let mut json = json;
+                if let Value::Object(map) = &mut json {
+                    map.remove("created");
+                    map.remove("updated");
+                }
+                json
+            };
+            if comparable(old.to_json()) == comparable(collection.to_json()) {
+                plan.unchanged.push(collection.name.clone());
+                continue;
+            }
+            let removed_fields: Vec<String> = old
+                .fields
+                .iter()
+                .filter(|field| collection.field_by_id(&field.id).is_none())
+                .map(|field| field.name.clone())
+                .collect();
+            if !removed_fields.is_empty() && !old.is_view() {
+                to_count.push(old.clone());
+            }
+            plan.update.push(ImportUpdate {
+                renamed_from: (old.name != collection.name).then(|| old.name.clone()),
+                name: collection.name.clone(),
+                added_fields: collection
+                    .fields
+                    .iter()
+                    .filter(|field| old.field_by_id(&field.id).is_none())
+                    .map(|field| field.name.clone())
+                    .collect(),
+                renamed_fields: collection
+                    .fields
+                    .iter()
+                    .filter_map(|field| {
+                        let before = old.field_by_id(&field.id)?;
+                        (before.name != field.name)
+                            .then(|| (before.name.clone(), field.name.clone()))
+                    })
+                    .collect(),
+                removed_fields,
+                records: None,
+                id: old.id.clone(),
+            });
+        }
+        if !errors.is_empty() {
+            return Err(validation(failed, errors));
+        }
+        if delete_missing {
+            for old in schema.all() {
+                if !old.system && !kept.contains(&old.id) {
+                    if !old.is_view() {
+                        to_count.push(old.clone());
+                    }
+                    plan.delete.push(ImportDelete {
+                        id: old.id.clone(),
+                        name: old.name.clone(),
+                        records: None,
+                    });
+                }
+            }
+        }
+        let counts = self
+            .store
+            .read(move |conn| {
+                let mut counts = std::collections::HashMap::new();
+                for collection in &to_count {
+                    counts.insert(collection.id.clone(), records::count(conn, collection)?);
+                }
+                Ok(counts)
+            })
+            .await?;
+        for update in &mut plan.update {
+            update.records = counts.get(&update.id).copied();
+        }
+        for delete in &mut plan.delete {
+            delete.records = counts.get(&delete.id).copied();
+        }
+        Ok(plan)
     }
 
     /// Infers the fields of a view collection from its SELECT (see `infer_view`).

@@ -3,10 +3,12 @@
 //! (`editor.rs`: fields of every type and their options, indexes, API rules with a live
 //! check, a view's query, auth options), whose state is the editor's form (`form.rs`),
 //! read into a `Draft` (`draft.rs`) and saved through the collections services. The
-//! records browser at `/_/collections/{name}` is `records.rs`'s.
+//! records browser at `/_/collections/{name}` is `records.rs`'s. `import.rs` is the
+//! schema's export and its import (paste, review, confirm).
 
 mod draft;
 mod editor;
+mod import;
 
 /// The most one schema editor form may carry (every field's options; no files).
 const EDITOR_LIMITS: crate::ui::form::Limits = crate::ui::form::Limits {
@@ -31,6 +33,18 @@ use crate::service::App;
 pub fn configure(config: &mut web::ServiceConfig) {
     config
         .route("/collections", web::get().to(index))
+        // Before the records routes, which would take `import`/`export` for collection names.
+        .route("/collections/export", web::get().to(import::export_page))
+        .route(
+            "/collections/export.json",
+            web::get().to(import::export_file),
+        )
+        .route("/collections/import", web::get().to(import::import_page))
+        .route("/collections/import/review", web::post().to(import::review))
+        .route(
+            "/collections/import/confirm",
+            web::post().to(import::confirm),
+        )
         .route("/collections/new", web::get().to(editor::new_page))
         .route(
             &format!("/collections/new/{}", editor::OPS),
@@ -73,6 +87,7 @@ struct IndexPage {
     chrome: Chrome,
     rows: Vec<Row>,
     deleted: String,
+    imported: bool,
 }
 
 #[derive(Template)]
@@ -117,6 +132,7 @@ async fn index(
         chrome: Chrome::new(&app, &admin, "collections"),
         rows,
         deleted,
+        imported: query.contains_key("imported"),
     })
 }
 
