@@ -1216,6 +1216,29 @@ fn collections_api() {
                 ..Scenario::EMPTY
             },
             Scenario {
+                name: "a re-import without deleteMissing keeps the fields it leaves out",
+                method: "PUT",
+                url: "/api/collections/import",
+                auth: As::Superuser,
+                json: Some(|| {
+                    json!({"deleteMissing": false, "collections": [
+                        {"name": "imported", "type": "base",
+                         "fields": [{"name": "extra", "type": "number"}]}]})
+                }),
+                expect_status: 204,
+                ..Scenario::EMPTY
+            },
+            Scenario {
+                name: "both the kept and the added field are there, with the kept data",
+                url: "/api/collections/imported/records",
+                auth: As::Superuser,
+                expect_json: vec![
+                    ("/items/0/label", json!("hi")),
+                    ("/items/0/extra", json!(0)),
+                ],
+                ..Scenario::EMPTY
+            },
+            Scenario {
                 name: "an invalid import is 400 and changes nothing",
                 method: "PUT",
                 url: "/api/collections/import",

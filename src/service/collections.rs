@@ -106,6 +106,37 @@ pub struct ImportDelete {
 
 /// The existing collection an imported item stands for: the one with its id, or else the
 /// one with its name.
+/// One collection of an import, read as PocketBase reads it: over the collection it
+/// replaces (if any), whose fields the import keeps unless `delete_missing` says otherwise
+/// (system fields are always kept; a collection given without `fields` loses its other
+/// fields only with `delete_missing`).
+fn read_imported(
+    item: &Value,
+    existing: Option<&Collection>,
+    delete_missing: bool,
+) -> Result<Collection, FieldErrors> {
+    let mut collection = Collection::from_json(item, existing)?;
+    let Some(existing) = existing else {
+        return Ok(collection);
+    };
+    if delete_missing && item.get("fields").is_none() {
+        collection.fields.retain(|field| field.system);
+    }
+    for field in &existing.fields {
+        if !field.system && delete_missing {
+            continue;
+        }
+        let present = collection
+            .fields
+            .iter()
+            .any(|imported| imported.id == field.id || imported.name == field.name);
+        if !present {
+            collection.fields.push(field.clone());
+        }
+    }
+    Ok(collection)
+}
+
 fn imported_existing(schema: &Schema, item: &Value) -> Option<Arc<Collection>> {
     item.get("id")
         .and_then(Value::as_str)
@@ -379,7 +410,7 @@ impl App {
         let mut errors = FieldErrors::new();
         for (position, item) in items.iter().enumerate() {
             let existing = imported_existing(&schema, item);
-            match Collection::from_json(item, existing.as_deref()) {
+            match read_imported(item, existing.as_deref(), delete_missing) {
                 Ok(mut collection) => {
                     let now = now_string();
                     if existing.is_none() {
@@ -477,7 +508,7 @@ impl App {
         let mut to_count = vec![];
         for (position, item) in items.iter().enumerate() {
             let existing = imported_existing(&schema, item);
-            let collection = match Collection::from_json(item, existing.as_deref()) {
+            let collection = match read_imported(item, existing.as_deref(), delete_missing) {
                 Ok(collection) => collection,
                 Err(inner) => {
                     errors.nest("collections", position.to_string(), inner);
