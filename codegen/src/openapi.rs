@@ -1,9 +1,12 @@
 //! The OpenAPI 3.1 document of a schema: per collection its View, Create and Update
-//! schemas, the record CRUD operations, the auth endpoints of auth collections, and the
-//! realtime SSE endpoints. Built with `serde_json` only; keys are inserted in a fixed
-//! order, collections are sorted by name, so equal schemas give byte-equal documents.
+//! schemas, the record CRUD operations, the auth endpoints of auth collections, the
+//! realtime SSE endpoints, and the admin UI's Datastar SSE endpoints (`datastar.rs`).
+//! Built with `serde_json` only; keys are inserted in a fixed order, collections are
+//! sorted by name, so equal schemas give byte-equal documents.
 
 use serde_json::{Map, Value, json};
+
+mod datastar;
 
 /// PocketBase's datetime format, `2006-01-02 15:04:05.000Z`, or empty.
 const DATE_PATTERN: &str = r"^$|^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{3}Z$";
@@ -145,6 +148,10 @@ pub fn document(collections: &[Value]) -> Value {
         }
     }
     add_realtime(&collections, &mut paths, &mut schemas);
+    datastar::add_schemas(&mut schemas);
+    for collection in &collections {
+        datastar::add_paths(collection, &mut paths);
+    }
     paths.insert(
         "/api/openapi.json".into(),
         json!({"get": {
@@ -167,6 +174,7 @@ pub fn document(collections: &[Value]) -> Value {
         .collect();
     tags.push(json!({"name": "realtime", "description": "Server-sent events of record changes."}));
     tags.push(json!({"name": "meta", "description": "About the API itself."}));
+    tags.push(datastar::tag());
 
     let mut responses = Map::new();
     for (status, name) in ERRORS {
@@ -193,7 +201,7 @@ pub fn document(collections: &[Value]) -> Value {
         json!({
             "title": "lifebase API",
             "version": env!("CARGO_PKG_VERSION"),
-            "description": "The PocketBase-compatible REST API of one lifebase schema, generated from the collections by `lifebase codegen openapi` and served at `GET /api/openapi.json`.\n\nAuthenticate by sending the raw token of an auth response in the `Authorization` header (no `Bearer` prefix needed). Each operation's description quotes its API rule: `null` means superusers only, an empty rule means anyone, guests included.\n\nErrors have PocketBase's shape `{status, message, data}`."
+            "description": "The PocketBase-compatible REST API of one lifebase schema, generated from the collections by `lifebase codegen openapi` and served at `GET /api/openapi.json`.\n\nAuthenticate by sending the raw token of an auth response in the `Authorization` header (no `Bearer` prefix needed). Each operation's description quotes its API rule: `null` means superusers only, an empty rule means anyone, guests included.\n\nErrors have PocketBase's shape `{status, message, data}`.\n\nThe admin UI's record browser under `/_/` (tag `Admin UI (Datastar)`) is described too: it answers with Datastar server-sent events (payloads `DatastarMergeFragments`, `DatastarMergeSignals`, `DatastarRemoveFragments`, `DatastarExecuteScript`) and authenticates with the `lb_admin` session cookie (`adminSession`), not the `Authorization` header."
         }),
     );
     document.insert("tags".into(), Value::Array(tags));
@@ -202,12 +210,15 @@ pub fn document(collections: &[Value]) -> Value {
     document.insert(
         "components".into(),
         json!({
-            "securitySchemes": {"AuthToken": {
-                "type": "apiKey",
-                "in": "header",
-                "name": "Authorization",
-                "description": "The raw JWT of an auth response (`token`). A `Bearer ` prefix is accepted but not required. A missing or invalid token makes the request a guest's."
-            }},
+            "securitySchemes": {
+                "AuthToken": {
+                    "type": "apiKey",
+                    "in": "header",
+                    "name": "Authorization",
+                    "description": "The raw JWT of an auth response (`token`). A `Bearer ` prefix is accepted but not required. A missing or invalid token makes the request a guest's."
+                },
+                datastar::SCHEME: datastar::security_scheme()
+            },
             "parameters": parameters(),
             "responses": object(responses),
             "schemas": object(schemas),
@@ -266,6 +277,34 @@ fn responses(success_status: &str, success: Value) -> Value {
 
 fn json_response(description: &str, schema: Value) -> Value {
     json!({"description": description, "content": {"application/json": {"schema": schema}}})
+}
+
+/// The `text/event-stream` content of an SSE answer. OpenAPI 3.1 has no model of event
+/// streams; the schema describes one event as the client parses it (`event`, `data`, `id`),
+/// which is how OpenAPI 3.2's `itemSchema` models SSE and how schemathesis reads a 3.1
+/// `schema` of an event stream. `x-sse-events` maps each event name to the component that
+/// describes its `data`.
+fn event_stream(event: Value, data_description: &str, events: &[(&str, &str)]) -> Value {
+    let mut names = Map::new();
+    for (name, component) in events {
+        names.insert(
+            (*name).into(),
+            json!(format!("#/components/schemas/{component}")),
+        );
+    }
+    json!({"text/event-stream": {
+        "schema": {
+            "type": "object",
+            "description": "One server-sent event (comment lines are not events); see `x-sse-events` for the payload component of each event name.",
+            "required": ["event", "data"],
+            "properties": {
+                "event": event,
+                "data": {"type": "string", "description": data_description},
+                "id": {"type": "string"}
+            }
+        },
+        "x-sse-events": object(names)
+    }})
 }
 
 fn no_content(description: &str) -> Value {
@@ -1108,14 +1147,16 @@ fn add_realtime(
                 "operationId": "realtime_connect",
                 "tags": ["realtime"],
                 "summary": "Open the realtime event stream",
-                "description": "A `text/event-stream` (server-sent events). The first event is `PB_CONNECT` with data `RealtimeConnect`; then one event per record change of each subscription, with data `RealtimeRecordEvent`, sent only when the subscriber passes the collection's list rule (`collection/*`) or view rule (`collection/ID`). A stream idle for 5 minutes is closed. (The Datastar UI endpoints are not described yet: they do not exist.)",
+                "description": "A `text/event-stream` (server-sent events). The first event is `PB_CONNECT` with data `RealtimeConnect`; then one event per record change of each subscription, with data `RealtimeRecordEvent`, sent only when the subscriber passes the collection's list rule (`collection/*`) or view rule (`collection/ID`). A stream idle for 5 minutes is closed. (The admin UI's Datastar streams are described under their own tag; their events are `text/event-stream` too.)",
                 "security": [{}],
                 "responses": {
                     "200": {
                         "description": "The event stream, e.g. `id:CLIENT_ID\\nevent:PB_CONNECT\\ndata:{\"clientId\":\"CLIENT_ID\"}\\n\\n`.",
-                        "content": {"text/event-stream": {
-                            "schema": {"type": "string", "description": "SSE frames whose `data` is JSON: `RealtimeConnect` or `RealtimeRecordEvent`."}
-                        }}
+                        "content": event_stream(
+                            json!({"type": "string", "description": "`PB_CONNECT`, then the subscription topic of each record event."}),
+                            "JSON: `RealtimeConnect` for `PB_CONNECT`, else `RealtimeRecordEvent`.",
+                            &[("PB_CONNECT", "RealtimeConnect"), ("<topic>", "RealtimeRecordEvent")],
+                        )
                     },
                     "503": {"description": "Too many realtime connections.", "content": {"application/json": {"schema": schema_ref("Error")}}}
                 }

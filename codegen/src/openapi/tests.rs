@@ -118,3 +118,71 @@ fn the_document_does_not_depend_on_input_order() {
         crate::to_pretty_json(&document(&reversed))
     );
 }
+
+#[test]
+fn the_admin_ui_streams_are_described_per_collection_as_datastar_events() {
+    let document = document(&blog());
+    let paths = at(&document, "/paths");
+    for name in ["members", "posts", "stats"] {
+        for (action, id) in [("rows", "adminRows"), ("live", "adminLive")] {
+            let operation = at(
+                paths,
+                &format!("/~1_~1collections~1{name}~1records~1{action}/get"),
+            );
+            assert_eq!(
+                at(operation, "/operationId"),
+                &json!(format!("{name}_{id}"))
+            );
+            assert_eq!(at(operation, "/security"), &json!([{"adminSession": []}]));
+            let content = at(operation, "/responses/200/content/text~1event-stream");
+            assert_eq!(at(content, "/schema/type"), &json!("object"));
+            assert_eq!(
+                at(content, "/schema/properties/event/enum/0"),
+                &json!("datastar-merge-fragments")
+            );
+            assert_eq!(
+                at(content, "/x-sse-events/datastar-merge-fragments"),
+                &json!("#/components/schemas/DatastarMergeFragments")
+            );
+            assert_eq!(
+                at(operation, "/responses/303/headers/Location/schema/const"),
+                &json!("/_/login")
+            );
+        }
+    }
+    let scheme = at(&document, "/components/securitySchemes/adminSession");
+    assert_eq!(at(scheme, "/in"), &json!("cookie"));
+    assert_eq!(at(scheme, "/name"), &json!("lb_admin"));
+    assert!(
+        at(scheme, "/description")
+            .as_str()
+            .unwrap()
+            .contains("X-CSRF-Token")
+    );
+    let schemas = at(&document, "/components/schemas");
+    assert_eq!(
+        at(schemas, "/DatastarMergeFragments/properties/mergeMode/enum"),
+        &json!([
+            "morph",
+            "inner",
+            "outer",
+            "prepend",
+            "append",
+            "before",
+            "after",
+            "upsertAttributes"
+        ])
+    );
+    assert_eq!(
+        at(schemas, "/DatastarMergeSignals/required"),
+        &json!(["signals"])
+    );
+    assert_eq!(
+        at(schemas, "/DatastarRemoveFragments/required"),
+        &json!(["selector"])
+    );
+    assert_eq!(
+        at(schemas, "/DatastarExecuteScript/required"),
+        &json!(["script"])
+    );
+}
