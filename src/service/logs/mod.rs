@@ -23,7 +23,7 @@ use super::records::{DEFAULT_PER_PAGE, ListParams, MAX_PER_PAGE};
 use super::settings::LogsSettings;
 use super::{App, Auth, ServiceError, ServiceResult, Superuser};
 use crate::core::collection::{Collection, CollectionKind, Field, FieldKind, Schema};
-use crate::core::record::{format_datetime, new_record_id};
+use crate::core::record::{format_datetime, random_string};
 use crate::core::rules::{self, CompileContext, Expr, Operand, RequestInfo, SqlFragment};
 use crate::store::StoreError;
 use crate::store::logs::{self as log_rows, LogRow, LogWriter};
@@ -261,7 +261,7 @@ impl RequestLog {
             user_ip,
         };
         LogRow {
-            id: new_record_id(),
+            id: new_log_id(self.at),
             level: self.level,
             message,
             data: serde_json::to_string(&data).unwrap_or_else(|_| "{}".into()),
@@ -690,3 +690,22 @@ impl App {
 
 #[cfg(test)]
 mod tests;
+
+/// A log id (15 characters of `[a-z0-9]`, like a record id) that sorts by time: 11
+/// base-36 digits of the microseconds since 1970 (enough for 4000 years), then 4 random
+/// ones. New entries land at the end of the primary-key index instead of all over it,
+/// which keeps the pages each batch dirties (and writes to the WAL) few.
+fn new_log_id(at: DateTime<Utc>) -> String {
+    // In ASCII order, so that the text sorts as the number does.
+    const DIGITS: &[u8; 36] = b"0123456789abcdefghijklmnopqrstuvwxyz";
+    let mut micros = u64::try_from(at.timestamp_micros()).unwrap_or_default();
+    let mut time = [b'0'; 11];
+    for digit in time.iter_mut().rev() {
+        *digit = DIGITS[(micros % 36) as usize];
+        micros /= 36;
+    }
+    let mut id = String::with_capacity(15);
+    id.extend(time.iter().map(|&byte| byte as char));
+    id.push_str(&random_string(DIGITS, 4));
+    id
+}

@@ -209,3 +209,22 @@ fn filter_problems_are_told_in_words() {
         Err("Log filters can't use @request.* or @collection.* fields.".into())
     );
 }
+
+#[test]
+fn log_ids_sort_by_time() {
+    use chrono::TimeZone;
+    let earlier = chrono::Utc
+        .with_ymd_and_hms(2026, 11, 22, 4, 0, 0)
+        .single()
+        .expect("time");
+    let later = earlier + chrono::Duration::microseconds(1);
+    let (a, b) = (new_log_id(earlier), new_log_id(later));
+    assert_eq!(a.len(), 15);
+    assert!(
+        a.bytes()
+            .all(|b| b.is_ascii_digit() || b.is_ascii_lowercase())
+    );
+    assert!(a[..11] < b[..11], "{a} {b}");
+    let far = new_log_id(later + chrono::Duration::days(365 * 100));
+    assert!(b < far);
+}
