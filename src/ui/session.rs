@@ -34,19 +34,13 @@ pub struct Sessions {
     csrf_key: [u8; 32],
 }
 
-/// The CSRF key of this process. One for all workers: each worker builds its own app (and
-/// `Sessions`), and a page rendered by one worker must be accepted by the others.
-static CSRF_KEY: std::sync::LazyLock<[u8; 32]> = std::sync::LazyLock::new(|| {
-    let mut csrf_key = [0; 32];
-    rand::rng().fill_bytes(&mut csrf_key);
-    csrf_key
-});
-
 impl Default for Sessions {
+    /// A new random CSRF key. `ui::configure` keeps one `Sessions` per process, so every
+    /// worker accepts the tokens of pages another worker rendered.
     fn default() -> Self {
-        Sessions {
-            csrf_key: *CSRF_KEY,
-        }
+        let mut csrf_key = [0; 32];
+        rand::rng().fill_bytes(&mut csrf_key);
+        Sessions { csrf_key }
     }
 }
 
