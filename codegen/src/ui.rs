@@ -287,7 +287,7 @@ fn mod_file(tables: &[Table<'_>]) -> String {
          }\n\n\
          /// `GET {scope}/`: links to every collection's page.\n\
          async fn index(admin: Admin, req: HttpRequest) -> Result<HttpResponse, PageError> {\n\
-         \x20   support::render(&IndexHtml {\n\
+         \x20   lifebase::ui::page(&IndexHtml {\n\
          \x20       shell: support::shell(&req, &admin),\n\
          \x20   })\n\
          }\n",

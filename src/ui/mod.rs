@@ -136,11 +136,15 @@ impl Chrome {
 
 /// Renders a page.
 pub fn page(template: &impl Template) -> Result<HttpResponse, PageError> {
-    let html = template.render().map_err(PageError::Render)?;
-    Ok(HttpResponse::Ok()
+    Ok(html_page(template.render().map_err(PageError::Render)?))
+}
+
+/// An HTML page that is never cached.
+pub fn html_page(html: String) -> HttpResponse {
+    HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
         .insert_header((header::CACHE_CONTROL, "no-store"))
-        .body(html))
+        .body(html)
 }
 
 /// Renders a template to HTML for a Datastar fragment.
@@ -186,7 +190,7 @@ impl ResponseError for PageError {
             PageError::Service(ServiceError::NotFound | ServiceError::MissingCollection) => {
                 "This page does not exist.".to_owned()
             }
-            PageError::Service(error) => user_message(error).unwrap_or_else(|| internal(error)),
+            PageError::Service(error) => error_message(error),
             PageError::Render(error) => internal(error),
         };
         let title = status.canonical_reason().unwrap_or("Error");
@@ -223,7 +227,7 @@ impl ResponseError for ActionError {
 
     fn error_response(&self) -> HttpResponse {
         let message = match self {
-            ActionError::Service(error) => user_message(error).unwrap_or_else(|| internal(error)),
+            ActionError::Service(error) => error_message(error),
             ActionError::Invalid(message) => message.clone(),
             ActionError::Render(error) => internal(error),
         };
@@ -262,6 +266,18 @@ fn flash_with_class(events: Events, message: &str, class: &str) -> Events {
             escape(message)
         ),
     )
+}
+
+/// A service error as the user sees it: `user_message`, or a generic message for an
+/// internal failure (logged, with the cause shown only in debug builds).
+pub fn error_message(error: &ServiceError) -> String {
+    user_message(error).unwrap_or_else(|| internal(error))
+}
+
+impl From<askama::Error> for ActionError {
+    fn from(error: askama::Error) -> Self {
+        ActionError::Render(error)
+    }
 }
 
 /// What a user may be told about a service error; `None` for internal failures.

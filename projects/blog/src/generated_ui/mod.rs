@@ -37,7 +37,7 @@ struct IndexHtml {
 
 /// `GET {scope}/`: links to every collection's page.
 async fn index(admin: Admin, req: HttpRequest) -> Result<HttpResponse, PageError> {
-    support::render(&IndexHtml {
+    lifebase::ui::page(&IndexHtml {
         shell: support::shell(&req, &admin),
     })
 }

@@ -3,14 +3,13 @@
 //! module implements for its `View` type, the generic handlers, and the conversions
 //! between record values and editor drafts.
 
-use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use lifebase::service::records::{ListParams, ShapeParams};
 use lifebase::service::{App, ServiceError};
 use lifebase::ui::datastar::{self, Events, Merge};
 use lifebase::ui::session::Admin;
-use lifebase::ui::{PageError, escape, user_message};
+use lifebase::ui::{ActionError, PageError, error_message, flash, flash_error, html_page};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
@@ -275,15 +274,7 @@ pub async fn page<T: Table>(
         more,
     })
     .map_err(PageError::Render)?;
-    Ok(html_response(html))
-}
-
-/// An HTML page that is never cached.
-pub fn html_response(html: String) -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .body(html)
+    Ok(html_page(html))
 }
 
 /// `GET {url}/more?after=ID[&at=CREATED]` (Datastar): the next page appended to the table,
@@ -338,7 +329,7 @@ async fn target<T: Table>(
 ) -> Result<(Row<T>, T::Column), ActionError> {
     let (id, name) = path;
     let (Some(id), Some(column)) = (safe_id(id), T::column(name)) else {
-        return Err(ActionError("There is no such cell.".into()));
+        return Err(ActionError::Invalid("There is no such cell.".into()));
     };
     let record = app
         .view_record(&admin.ctx, T::NAME, id, ShapeParams::default())
@@ -369,7 +360,9 @@ pub async fn edit<T: Table>(
     let url = collection_url(&req, T::NAME);
     let (mut row, column) = target::<T>(&app, &admin, &path).await?;
     let Some(draft) = row.record.draft(column).filter(|_| T::WRITABLE) else {
-        return Err(ActionError("This field cannot be edited here.".into()));
+        return Err(ActionError::Invalid(
+            "This field cannot be edited here.".into(),
+        ));
     };
     row.edit = Some((column, String::new()));
     // The signal first: the editor binds to it when it arrives.
@@ -396,7 +389,9 @@ pub async fn save<T: Table>(
     let url = collection_url(&req, T::NAME);
     let (mut row, column) = target::<T>(&app, &admin, &path).await?;
     if !T::WRITABLE || row.record.draft(column).is_none() {
-        return Err(ActionError("This field cannot be edited here.".into()));
+        return Err(ActionError::Invalid(
+            "This field cannot be edited here.".into(),
+        ));
     }
     let signals = datastar::signals_from(req.query_string(), &body);
     let draft = signals.get("draft").cloned().unwrap_or(Value::Null);
@@ -449,7 +444,7 @@ fn field_message(error: &ServiceError, field: &str) -> String {
     {
         return message.clone();
     }
-    user_message(error).unwrap_or_else(|| internal(error))
+    error_message(error)
 }
 
 /// The ids of a bulk action: the `ids` signal, each one safe, at most `MAX_BULK`.
@@ -463,17 +458,19 @@ fn bulk_ids(req: &HttpRequest, body: &[u8]) -> Result<Vec<String>, ActionError> 
         .flatten()
     {
         let Some(id) = value.as_str().and_then(safe_id) else {
-            return Err(ActionError("The selection holds an invalid id.".into()));
+            return Err(ActionError::Invalid(
+                "The selection holds an invalid id.".into(),
+            ));
         };
         if !ids.iter().any(|seen| seen == id) {
             ids.push(id.to_owned());
         }
     }
     if ids.is_empty() {
-        return Err(ActionError("Select records first.".into()));
+        return Err(ActionError::Invalid("Select records first.".into()));
     }
     if ids.len() > MAX_BULK {
-        return Err(ActionError(format!(
+        return Err(ActionError::Invalid(format!(
             "Select at most {MAX_BULK} records at a time."
         )));
     }
@@ -497,7 +494,7 @@ pub async fn confirm_delete<T: Table>(
     body: web::Bytes,
 ) -> Result<Events, ActionError> {
     if !T::WRITABLE {
-        return Err(ActionError(
+        return Err(ActionError::Invalid(
             "Records of a view collection cannot be deleted.".into(),
         ));
     }
@@ -524,7 +521,7 @@ pub async fn delete<T: Table>(
     body: web::Bytes,
 ) -> Result<Events, ActionError> {
     if !T::WRITABLE {
-        return Err(ActionError(
+        return Err(ActionError::Invalid(
             "Records of a view collection cannot be deleted.".into(),
         ));
     }
@@ -538,10 +535,7 @@ pub async fn delete<T: Table>(
                 deleted += 1;
                 events = events.remove(&format!("#{}-row-{id}", T::NAME));
             }
-            Err(error) => failures.push(format!(
-                "{id}: {}",
-                user_message(&error).unwrap_or_else(|| internal(&error))
-            )),
+            Err(error) => failures.push(format!("{id}: {}", error_message(&error))),
         }
     }
     let dialog = Value::String(format!("{}-confirm", T::NAME));
@@ -553,81 +547,11 @@ pub async fn delete<T: Table>(
              document.querySelectorAll({rows}).forEach((box) => {{ box.checked = false }})"
         ));
     let noun = if deleted == 1 { "record" } else { "records" };
-    events = flash(events, &format!("Deleted {deleted} {noun}."), false);
+    events = flash(events, &format!("Deleted {deleted} {noun}."));
     if !failures.is_empty() {
-        events = flash(
-            events,
-            &format!("Not deleted: {}", failures.join("; ")),
-            true,
-        );
+        events = flash_error(events, &format!("Not deleted: {}", failures.join("; ")));
     }
     Ok(events)
-}
-
-/// Renders a page (`PageError` is lifebase's plain HTML error page).
-pub fn render(template: &impl Template) -> Result<HttpResponse, PageError> {
-    Ok(html_response(template.render().map_err(PageError::Render)?))
-}
-
-/// Adds a message to the page's flash area (it removes itself after a while).
-pub fn flash(events: Events, message: &str, error: bool) -> Events {
-    let (class, role) = if error {
-        ("message error", "alert")
-    } else {
-        ("message", "status")
-    };
-    events.fragments_into(
-        "#flash",
-        Merge::Append,
-        &format!(
-            "<div class=\"{class}\" role=\"{role}\" data-on-load=\"setTimeout(() => ctx.el.remove(), 6000)\">{}</div>",
-            escape(message)
-        ),
-    )
-}
-
-/// Logs an internal failure and gives the user a generic message (the cause only in
-/// debug builds).
-fn internal(error: &dyn std::fmt::Display) -> String {
-    tracing::error!("admin pages: {error}");
-    if cfg!(debug_assertions) {
-        format!("Something went wrong: {error}")
-    } else {
-        "Something went wrong while processing your request.".into()
-    }
-}
-
-/// A failed Datastar action: still a `200 text/event-stream` answer with a flash message,
-/// so the page shows it and the browser logs no failed request for what is only bad input.
-#[derive(Debug)]
-pub struct ActionError(pub String);
-
-impl std::fmt::Display for ActionError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl From<ServiceError> for ActionError {
-    fn from(error: ServiceError) -> Self {
-        ActionError(user_message(&error).unwrap_or_else(|| internal(&error)))
-    }
-}
-
-impl From<askama::Error> for ActionError {
-    fn from(error: askama::Error) -> Self {
-        ActionError(internal(&error))
-    }
-}
-
-impl ResponseError for ActionError {
-    fn status_code(&self) -> actix_web::http::StatusCode {
-        actix_web::http::StatusCode::OK
-    }
-
-    fn error_response(&self) -> HttpResponse {
-        flash(Events::new(), &self.0, true).response()
-    }
 }
 
 /// Editor values from record values.
