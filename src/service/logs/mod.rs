@@ -3,15 +3,17 @@
 //!
 //! Logging costs a request almost nothing: `App::log_request` applies the `logs` settings
 //! and pushes the entry into a bounded queue without waiting (a full queue drops the
-//! entry and counts it). The `lifebase-logs` thread takes whatever has queued (waiting a
-//! moment for more), formats the rows and writes them in one transaction on its own
-//! `aux.db` connection, and deletes entries older than `logs.maxDays`. `App::flush_logs`
+//! entry and counts it). The `lifebase-logs` thread wakes once per batch, not once per
+//! entry: after the first entry it sleeps for a moment while more pile up, then takes
+//! them all, formats the rows and writes them in one transaction on its own `aux.db`
+//! connection, and deletes entries older than `logs.maxDays`. `App::flush_logs`
 //! (graceful shutdown) returns once everything queued before it is written.
 
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender, TrySendError};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender, TryRecvError, TrySendError};
 use std::sync::{Arc, LazyLock};
+use std::thread::Thread;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
@@ -35,9 +37,8 @@ pub const LEVEL_ERROR: i64 = 8;
 
 /// Entries waiting to be written; past this, new entries are dropped and counted.
 const QUEUE_CAPACITY: usize = 10_000;
-/// Most entries written in one transaction.
-const MAX_BATCH: usize = 500;
-/// How long the writer waits for more entries after the first one of a batch.
+/// How long the writer sleeps after the first entry of a batch while more pile up (a
+/// flush or a settings change cuts it short).
 const LINGER: Duration = Duration::from_millis(100);
 /// How often the writer wakes up with nothing to write (to notice cleanups).
 const IDLE_TICK: Duration = Duration::from_secs(1);
@@ -328,6 +329,8 @@ pub struct RequestLogger {
     queue: SyncSender<Message>,
     retention: Arc<Retention>,
     dropped: AtomicU64,
+    /// The writer thread, woken early by a flush or a settings change.
+    writer: Thread,
 }
 
 impl RequestLogger {
@@ -340,13 +343,14 @@ impl RequestLogger {
             cleanup_due: AtomicBool::new(false),
         });
         let shared = retention.clone();
-        std::thread::Builder::new()
+        let handle = std::thread::Builder::new()
             .name("lifebase-logs".into())
             .spawn(move || run_writer(receiver, writer, &shared))?;
         Ok(RequestLogger {
             queue,
             retention,
             dropped: AtomicU64::new(0),
+            writer: handle.thread().clone(),
         })
     }
 
@@ -366,6 +370,7 @@ impl RequestLogger {
         if self.queue.try_send(Message::Cleanup(cleanup)).is_err() {
             self.retention.cleanup_due.store(true, Ordering::Relaxed);
         }
+        self.writer.unpark();
     }
 
     fn push(&self, entry: RequestLog) {
@@ -398,6 +403,7 @@ impl RequestLogger {
                 Err(_) => return false,
             }
         }
+        self.writer.unpark();
         written
             .recv_timeout(deadline.saturating_duration_since(Instant::now()))
             .is_ok()
@@ -422,8 +428,21 @@ impl Round {
     }
 
     /// Whether to write now rather than wait for more entries.
-    fn is_full(&self) -> bool {
-        self.batch.len() >= MAX_BATCH || self.cleanup.is_some() || !self.waiters.is_empty()
+    fn is_urgent(&self) -> bool {
+        self.cleanup.is_some() || !self.waiters.is_empty()
+    }
+
+    /// Takes every message queued now, at most a queue's worth; `false` once the queue
+    /// is gone.
+    fn drain(&mut self, receiver: &Receiver<Message>) -> bool {
+        for _ in 0..QUEUE_CAPACITY {
+            match receiver.try_recv() {
+                Ok(message) => self.take(message),
+                Err(TryRecvError::Empty) => return true,
+                Err(TryRecvError::Disconnected) => return false,
+            }
+        }
+        true
     }
 }
 
@@ -436,18 +455,20 @@ fn run_writer(receiver: Receiver<Message>, mut writer: LogWriter, retention: &Re
         match receiver.recv_timeout(IDLE_TICK) {
             Ok(message) => {
                 round.take(message);
-                // Wait a moment for more, unless someone waits for the write.
+                // Sleep while more entries queue, unless someone waits for the write.
+                // Senders do not wake a parked thread (only a blocked `recv` would), so
+                // a busy server costs this thread one wake-up per batch.
                 let deadline = Instant::now() + LINGER;
-                while !round.is_full() {
-                    let wait = deadline.saturating_duration_since(Instant::now());
-                    match receiver.recv_timeout(wait) {
-                        Ok(message) => round.take(message),
-                        Err(RecvTimeoutError::Timeout) => break,
-                        Err(RecvTimeoutError::Disconnected) => {
-                            disconnected = true;
-                            break;
-                        }
+                loop {
+                    if !round.drain(&receiver) {
+                        disconnected = true;
+                        break;
                     }
+                    let now = Instant::now();
+                    if round.is_urgent() || now >= deadline {
+                        break;
+                    }
+                    std::thread::park_timeout(deadline - now);
                 }
             }
             Err(RecvTimeoutError::Timeout) => {}
