@@ -26,7 +26,7 @@ pub fn configure(app: Arc<App>, broker: Arc<Broker>) -> impl FnOnce(&mut web::Se
 pub async fn serve(app: Arc<App>) -> anyhow::Result<()> {
     let address = app.config.http;
     let state = app.clone();
-    let broker = Arc::new(Broker::default());
+    let broker = Arc::new(Broker::new(app.events.clone()));
     actix_web::rt::spawn(realtime::run(app.clone(), broker.clone()));
     let server = HttpServer::new(move || {
         actix_web::App::new()

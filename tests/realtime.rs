@@ -297,3 +297,45 @@ fn record_topics_options_and_identity() {
         "the same identity may change its subscriptions"
     );
 }
+
+/// With no client connected the server stops following changes; a client that connects
+/// after such a quiet time gets every later event once, and nothing from before.
+#[test]
+fn a_client_after_a_quiet_time_gets_each_later_event_once() {
+    let (s, _fx) = setup();
+    let first = SseClient::connect(s.port);
+    assert_eq!(
+        subscribe(&s, &first, Auth::Superuser, &["notes/*"]).status,
+        204
+    );
+    create_note(&s, "before", USER1, true);
+    first.wait_for(|e| e.data["action"] == "create", WAIT);
+    first.close();
+    // Writes while nobody listens (the server finds the closed client on the way).
+    for index in 0..3 {
+        create_note(&s, &format!("quiet {index}"), USER1, true);
+        std::thread::sleep(Duration::from_millis(100));
+    }
+
+    let second = SseClient::connect(s.port);
+    assert_eq!(
+        subscribe(&s, &second, Auth::Superuser, &["notes/*"]).status,
+        204
+    );
+    create_note(&s, "after 1", USER1, true);
+    // A client joining while another is connected changes nothing for either.
+    let third = SseClient::connect(s.port);
+    assert_eq!(
+        subscribe(&s, &third, Auth::Superuser, &["notes/*"]).status,
+        204
+    );
+    create_note(&s, "after 2", USER1, true);
+
+    second.wait_for(|e| e.data["record"]["title"] == "after 2", WAIT);
+    third.wait_for(|e| e.data["record"]["title"] == "after 2", WAIT);
+    assert_eq!(
+        titles(&second.settle(QUIET)),
+        ["create after 1", "create after 2"]
+    );
+    assert_eq!(titles(&third.settle(Duration::ZERO)), ["create after 2"]);
+}

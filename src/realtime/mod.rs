@@ -2,7 +2,9 @@
 //! a bounded queue, its subscriptions and the identity its last subscribe request carried.
 //! `run` reads the change bus (never anything else) and, per event, asks the services
 //! which subscribers may see it and in what shape, then queues the messages. A client
-//! whose queue is full is dropped, so a slow reader never slows the others.
+//! whose queue is full is dropped, so a slow reader never slows the others. While no
+//! client is connected, `run` does not listen to the bus at all, so a write wakes
+//! nothing here; the first client to connect opens the bus receiver `run` goes on with.
 //! Start at `Broker` and `run`.
 
 mod topic;
@@ -13,10 +15,10 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 use tokio::sync::broadcast::error::RecvError;
-use tokio::sync::mpsc;
+use tokio::sync::{Notify, broadcast, mpsc};
 
 use crate::core::record::random_string;
-use crate::service::events::RecordEvent;
+use crate::service::events::{EventBus, RecordEvent};
 use crate::service::realtime::AccessCheck;
 use crate::service::{App, Auth};
 
@@ -75,9 +77,15 @@ pub enum SubscribeError {
 }
 
 /// The connected clients.
-#[derive(Default)]
 pub struct Broker {
     clients: RwLock<HashMap<String, Arc<Client>>>,
+    events: Arc<EventBus>,
+    /// A bus receiver opened when the first client connected, for `run` to take up.
+    /// It exists from before the client is visible, so no event after a connect is
+    /// missed however late `run` wakes.
+    opened: Mutex<Option<broadcast::Receiver<Arc<RecordEvent>>>>,
+    /// Wakes an idle `run` when `opened` is filled.
+    connected: Notify,
 }
 
 /// Removes its client from the broker when the connection's stream is dropped.
@@ -93,6 +101,22 @@ impl Drop for Registration {
 }
 
 impl Broker {
+    pub fn new(events: Arc<EventBus>) -> Broker {
+        Broker {
+            clients: RwLock::default(),
+            events,
+            opened: Mutex::default(),
+            connected: Notify::new(),
+        }
+    }
+
+    fn take_opened(&self) -> Option<broadcast::Receiver<Arc<RecordEvent>>> {
+        self.opened
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .take()
+    }
+
     /// Registers a new client; `None` when the server already has too many.
     pub fn connect(self: &Arc<Self>) -> Option<(Registration, mpsc::Receiver<SseMessage>)> {
         let (sender, receiver) = mpsc::channel(CLIENT_QUEUE);
@@ -112,6 +136,14 @@ impl Broker {
                 .unwrap_or_else(|poisoned| poisoned.into_inner());
             if clients.len() >= MAX_CLIENTS {
                 return None;
+            }
+            if clients.is_empty() {
+                *self
+                    .opened
+                    .lock()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner()) =
+                    Some(self.events.subscribe());
+                self.connected.notify_one();
             }
             clients.insert(id.clone(), client);
         }
@@ -185,23 +217,35 @@ impl Broker {
 }
 
 /// Delivers every record event to the subscribers allowed to see it, in bus order.
+/// Listens to the bus only while clients are connected.
 pub async fn run(app: Arc<App>, broker: Arc<Broker>) {
-    let mut receiver = app.events.subscribe();
     loop {
-        match receiver.recv().await {
-            Ok(event) => {
-                if broker.is_empty() {
-                    continue;
+        let mut receiver = loop {
+            if let Some(receiver) = broker.take_opened() {
+                break receiver;
+            }
+            broker.connected.notified().await;
+        };
+        loop {
+            match receiver.recv().await {
+                Ok(event) => {
+                    if broker.is_empty() {
+                        // Idle again; the next first client opens a new receiver.
+                        break;
+                    }
+                    // Clients came back before this receiver was dropped: it is still
+                    // current, and the one opened for them would repeat its events.
+                    drop(broker.take_opened());
+                    deliver(&app, &broker, &event).await;
                 }
-                deliver(&app, &broker, &event).await;
+                Err(RecvError::Lagged(missed)) => {
+                    tracing::warn!(
+                        missed,
+                        "realtime fell behind the change bus; events were skipped"
+                    );
+                }
+                Err(RecvError::Closed) => return,
             }
-            Err(RecvError::Lagged(missed)) => {
-                tracing::warn!(
-                    missed,
-                    "realtime fell behind the change bus; events were skipped"
-                );
-            }
-            Err(RecvError::Closed) => return,
         }
     }
 }

@@ -80,6 +80,12 @@ impl SseClient {
         client
     }
 
+    /// Closes the connection (both directions), as a browser tab going away does.
+    #[allow(dead_code)]
+    pub fn close(self) {
+        let _ = self.stream.shutdown(std::net::Shutdown::Both);
+    }
+
     /// Waits for the first event matching `wanted`, panicking after `timeout`.
     pub fn wait_for(&self, wanted: impl Fn(&Event) -> bool, timeout: Duration) -> Event {
         let deadline = Instant::now() + timeout;

@@ -56,7 +56,7 @@ async fn records_create_update_list_delete_under_the_collections_rules() {
             .route("/test/tags", web::post().to(tag_round_trip))
             .configure(lifebase::server::configure(
                 blog.app.clone(),
-                Arc::new(Broker::default()),
+                Arc::new(Broker::new(blog.app.events.clone())),
             )),
     )
     .await;
@@ -142,7 +142,7 @@ async fn the_summary_route_answers_with_typed_records_under_the_callers_rules() 
             .configure(lifebase_blog::routes::configure)
             .configure(lifebase::server::configure(
                 blog.app.clone(),
-                Arc::new(Broker::default()),
+                Arc::new(Broker::new(blog.app.events.clone())),
             )),
     )
     .await;

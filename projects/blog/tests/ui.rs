@@ -75,7 +75,7 @@ async fn the_posts_page_lists_scrolls_edits_and_bulk_deletes_for_a_signed_in_sup
             .service(web::scope("/_/blog").configure(lifebase_blog::generated_ui::configure))
             .configure(lifebase::server::configure(
                 blog.app.clone(),
-                Arc::new(Broker::default()),
+                Arc::new(Broker::new(blog.app.events.clone())),
             )),
     )
     .await;
