@@ -4,6 +4,7 @@
 //! multi-valued paths). Identifiers only ever come from validated field and collection
 //! names; every value is a bound parameter.
 
+use std::borrow::Cow;
 use std::sync::LazyLock;
 
 use chrono::Utc;
@@ -323,7 +324,6 @@ pub(super) struct Compiler<'a> {
     stem: String,
     allow_hidden_fields: bool,
     now: chrono::DateTime<Utc>,
-    static_request: Value,
     joins: Vec<Join>,
     /// Collections reached through joins whose list rule must also hold.
     rule_joins: Vec<(&'a Collection, String)>,
@@ -346,7 +346,6 @@ impl<'a> Compiler<'a> {
             stem,
             allow_hidden_fields: ctx.allow_hidden_fields,
             now: ctx.now.unwrap_or_else(Utc::now),
-            static_request: static_request_info(ctx.request),
             joins: Vec::new(),
             rule_joins: Vec::new(),
             join_count: 0,
@@ -431,7 +430,6 @@ impl<'a> Compiler<'a> {
                 stem: format!("{}l{index}", self.stem),
                 allow_hidden_fields: true,
                 now: self.now,
-                static_request: self.static_request.clone(),
                 joins: Vec::new(),
                 rule_joins: Vec::new(),
                 join_count: self.join_count,
@@ -1009,7 +1007,8 @@ impl<'a> Compiler<'a> {
         let (last_name, modifier) = split_modifier(last)?;
         let mut keys: Vec<&str> = parents.to_vec();
         keys.push(last_name);
-        let found = extract_nested(&self.static_request, &keys);
+        let found = request_value(self.request, &keys);
+        let found = found.as_deref();
         if modifier == Some("isset") {
             return Ok(Resolved::plain(SqlFragment::raw(if found.is_some() {
                 "TRUE"
@@ -1440,31 +1439,62 @@ fn number_value(literal: &str) -> Result<SqlValue, RuleError> {
     }
 }
 
-/// The request as a JSON tree for `@request.*` lookups.
-fn static_request_info(request: &RequestInfo) -> Value {
-    let mut root = Map::new();
-    root.insert("context".into(), Value::String(request.context.clone()));
-    root.insert("method".into(), Value::String(request.method.clone()));
-    root.insert("query".into(), Value::Object(request.query.clone()));
-    root.insert("headers".into(), Value::Object(request.headers.clone()));
-    root.insert("body".into(), Value::Object(request.body.clone()));
-    let auth = match &request.auth {
-        None => Value::Null,
-        Some(auth) => {
-            let mut record = auth.record.clone();
-            record.insert(
-                "collectionId".into(),
-                Value::String(auth.collection_id.clone()),
-            );
-            record.insert(
-                "collectionName".into(),
-                Value::String(auth.collection_name.clone()),
-            );
-            Value::Object(record)
+/// `@request.<keys>`, read from the request in place. The request looks like one object
+/// `{context, method, query, headers, body, auth}`, where `auth` is the auth record
+/// with `collectionId` and `collectionName` (or null for a guest).
+fn request_value<'v>(request: &'v RequestInfo, keys: &[&str]) -> Option<Cow<'v, Value>> {
+    let (first, rest) = keys.split_first()?;
+    let text = |text: &str| Cow::Owned(Value::String(text.to_string()));
+    let part: Cow<'v, Value> = match *first {
+        "context" => text(&request.context),
+        "method" => text(&request.method),
+        "query" => return map_value(&request.query, rest),
+        "headers" => return map_value(&request.headers, rest),
+        "body" => return map_value(&request.body, rest),
+        "auth" => {
+            let Some(auth) = &request.auth else {
+                return rest.is_empty().then_some(Cow::Owned(Value::Null));
+            };
+            match rest.split_first() {
+                None => {
+                    let mut record = auth.record.clone();
+                    record.insert(
+                        "collectionId".into(),
+                        Value::String(auth.collection_id.clone()),
+                    );
+                    record.insert(
+                        "collectionName".into(),
+                        Value::String(auth.collection_name.clone()),
+                    );
+                    return Some(Cow::Owned(Value::Object(record)));
+                }
+                Some((&"collectionId", more)) => {
+                    return nested_owned(text(&auth.collection_id), more);
+                }
+                Some((&"collectionName", more)) => {
+                    return nested_owned(text(&auth.collection_name), more);
+                }
+                Some(_) => return map_value(&auth.record, rest),
+            }
         }
+        _ => return None,
     };
-    root.insert("auth".into(), auth);
-    Value::Object(root)
+    nested_owned(part, rest)
+}
+
+/// `keys` followed into `map` (the whole map when there are none).
+fn map_value<'v>(map: &'v Map<String, Value>, keys: &[&str]) -> Option<Cow<'v, Value>> {
+    match keys.split_first() {
+        None => Some(Cow::Owned(Value::Object(map.clone()))),
+        Some((key, rest)) => extract_nested(map.get(*key)?, rest).map(Cow::Borrowed),
+    }
+}
+
+fn nested_owned<'v>(value: Cow<'v, Value>, keys: &[&str]) -> Option<Cow<'v, Value>> {
+    if keys.is_empty() {
+        return Some(value);
+    }
+    extract_nested(&value, keys).cloned().map(Cow::Owned)
 }
 
 /// Follows object keys and array indexes; `None` when any step is missing.
