@@ -31,12 +31,16 @@ pub struct ListResult {
 
 fn select_columns(collection: &Collection) -> String {
     let table = Ident::new(&collection.name);
-    collection
-        .fields
-        .iter()
-        .map(|field| format!("{table}.{}", Ident::new(&field.name)))
-        .collect::<Vec<_>>()
-        .join(", ")
+    let mut sql = String::with_capacity(collection.fields.len() * (table.as_str().len() + 16));
+    for (index, field) in collection.fields.iter().enumerate() {
+        if index > 0 {
+            sql.push_str(", ");
+        }
+        sql.push_str(table.as_str());
+        sql.push('.');
+        Ident::push(&mut sql, &field.name);
+    }
+    sql
 }
 
 fn read_row(

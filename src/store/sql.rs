@@ -15,7 +15,21 @@ pub struct Ident(String);
 
 impl Ident {
     pub fn new(name: &str) -> Ident {
-        Ident(format!("`{}`", name.replace('`', "``")))
+        let mut quoted = String::with_capacity(name.len() + 2);
+        Ident::push(&mut quoted, name);
+        Ident(quoted)
+    }
+
+    /// Appends `name` quoted to `sql`, without an `Ident` of its own.
+    pub fn push(sql: &mut String, name: &str) {
+        sql.push('`');
+        for part in name.split_inclusive('`') {
+            sql.push_str(part);
+            if part.ends_with('`') {
+                sql.push('`');
+            }
+        }
+        sql.push('`');
     }
 
     pub fn as_str(&self) -> &str {
@@ -132,5 +146,24 @@ pub fn column_definition(field: &Field) -> String {
         ColumnKind::JsonArray => format!("{name} TEXT NOT NULL DEFAULT '[]'"),
         ColumnKind::Json => format!("{name} TEXT DEFAULT NULL"),
         ColumnKind::GeoPoint => format!("{name} TEXT NOT NULL DEFAULT '{{\"lon\":0,\"lat\":0}}'"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Ident;
+
+    #[test]
+    fn identifiers_are_quoted_with_backticks_doubled() {
+        let cases = [
+            ("title", "`title`"),
+            ("", "``"),
+            ("a`b", "`a``b`"),
+            ("`", "````"),
+            ("``x`", "`````x```"),
+        ];
+        for (name, quoted) in cases {
+            assert_eq!(Ident::new(name).as_str(), quoted, "{name:?}");
+        }
     }
 }
