@@ -3,6 +3,7 @@
 //! `query_only` readers, WAL mode. Knows SQL, tables and rows; knows nothing of HTTP or
 //! rules (it receives compiled `SqlFragment`s). Start at `Store::open`, then `records.rs`.
 
+mod checkpoint;
 mod error;
 pub mod files;
 pub mod logs;
@@ -29,14 +30,11 @@ pub use error::{ConstraintKind, StoreError};
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
-/// WAL pages after which a commit copies the WAL back into the database (SQLite's
-/// default is 1000). A checkpoint runs inside the commit that crosses the line, on the
-/// writer thread, and costs two fsyncs plus one copy per distinct page; pages that many
-/// commits touch (the last leaf of the table and of each index, the upper levels) are
-/// copied once per checkpoint however often they changed. Fewer, larger checkpoints gave
-/// creates about 20% more throughput. The WAL file is cut back to
-/// `WAL_SIZE_LIMIT` after it grew past it.
-const WAL_CHECKPOINT_PAGES: i64 = 8000;
+/// WAL pages after which the writer's own commit copies the WAL back into the database
+/// (SQLite's automatic checkpoint; its default is 1000). Normally the checkpoint thread
+/// (`checkpoint.rs`) keeps the WAL shorter than this; this is the backstop for when it
+/// falls behind. A checkpoint inside a commit costs the writer the copy and two fsyncs.
+const WAL_CHECKPOINT_PAGES: i64 = 16000;
 /// Bytes a WAL file keeps after a checkpoint reset it (`journal_size_limit`).
 const WAL_SIZE_LIMIT: i64 = 64 * 1024 * 1024;
 
@@ -194,7 +192,8 @@ impl Store {
             .connection_timeout(Duration::from_secs(30))
             .build(reader_manager)?;
         let logs = logs::LogStore::open(data_dir)?;
-        let writes = writer::spawn(writer.clone(), generations.clone())?;
+        let checkpointer = checkpoint::Checkpointer::spawn(&path, flags)?;
+        let writes = writer::spawn(writer.clone(), generations.clone(), checkpointer)?;
         Ok(Store {
             readers,
             writer,

@@ -12,6 +12,7 @@ use r2d2::Pool;
 use r2d2_sqlite::SqliteConnectionManager;
 use rusqlite::{Transaction, TransactionBehavior};
 
+use super::checkpoint::Checkpointer;
 use super::{Generations, StoreError, StoreResult};
 
 /// Most writes one group commits together.
@@ -85,6 +86,7 @@ where
 pub(super) fn spawn(
     pool: Pool<SqliteConnectionManager>,
     generations: std::sync::Arc<Generations>,
+    checkpointer: Checkpointer,
 ) -> std::io::Result<mpsc::Sender<Box<dyn Job>>> {
     let (sender, receiver) = mpsc::channel::<Box<dyn Job>>();
     std::thread::Builder::new()
@@ -98,7 +100,7 @@ pub(super) fn spawn(
                         Err(_) => break,
                     }
                 }
-                run_group(&pool, &generations, group);
+                run_group(&pool, &generations, &checkpointer, group);
             }
         })?;
     Ok(sender)
@@ -107,6 +109,7 @@ pub(super) fn spawn(
 fn run_group(
     pool: &Pool<SqliteConnectionManager>,
     generations: &Generations,
+    checkpointer: &Checkpointer,
     group: Vec<Box<dyn Job>>,
 ) {
     let conn = match pool.get() {
@@ -173,6 +176,7 @@ fn run_group(
     for job in dropped {
         job.abandoned(None);
     }
+    checkpointer.committed(&conn);
 }
 
 /// Runs a statement from the connection's statement cache: the savepoint statements run
