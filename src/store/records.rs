@@ -228,6 +228,18 @@ pub fn count_existing(
     if ids.is_empty() {
         return Ok(0);
     }
+    if let [id] = ids {
+        // One id (a single relation): a point lookup, without the JSON round trip and
+        // the temporary index of `COUNT(DISTINCT)`.
+        let sql = format!(
+            "SELECT EXISTS (SELECT 1 FROM {} WHERE `id` = ?)",
+            Ident::new(&collection.name)
+        );
+        let found: bool = conn
+            .prepare_cached(&sql)?
+            .query_row([id], |row| row.get(0))?;
+        return Ok(usize::from(found));
+    }
     let sql = format!(
         "SELECT COUNT(DISTINCT `id`) FROM {} WHERE `id` IN (SELECT value FROM json_each(?))",
         Ident::new(&collection.name)
