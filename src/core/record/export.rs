@@ -28,12 +28,7 @@ pub fn to_json(
     options: &ExportOptions,
 ) -> Map<String, Value> {
     let options = visibility(values, options);
-    let mut entries = Vec::with_capacity(collection.fields.len() + 2);
-    for field in visible_fields(collection, &options) {
-        let value = values.get(&field.name).cloned().unwrap_or(Value::Null);
-        entries.push((field.name.clone(), public_value(&field.kind, value)));
-    }
-    finish(collection, entries)
+    export(collection, &options, |name| values.get(name).cloned())
 }
 
 /// `to_json` of a record that is no longer needed: its values move into the answer
@@ -44,9 +39,18 @@ pub fn into_json(
     options: &ExportOptions,
 ) -> Map<String, Value> {
     let options = visibility(&values, options);
+    export(collection, &options, |name| values.swap_remove(name))
+}
+
+/// The visible fields in order, each value taken from the record by `take`.
+fn export(
+    collection: &Collection,
+    options: &ExportOptions,
+    mut take: impl FnMut(&str) -> Option<Value>,
+) -> Map<String, Value> {
     let mut entries = Vec::with_capacity(collection.fields.len() + 2);
-    for field in visible_fields(collection, &options) {
-        let value = values.swap_remove(&field.name).unwrap_or(Value::Null);
+    for field in visible_fields(collection, options) {
+        let value = take(&field.name).unwrap_or(Value::Null);
         entries.push((field.name.clone(), public_value(&field.kind, value)));
     }
     finish(collection, entries)
